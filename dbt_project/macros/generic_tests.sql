@@ -1,0 +1,30 @@
+{% test is_constant(model, column_name) %}
+-- Fails when a column that should hold one value throughout holds more than one.
+select count(distinct {{ column_name }}) as distinct_values
+from {{ model }}
+having count(distinct {{ column_name }}) > 1
+{% endtest %}
+
+{% test unique_combination_of_columns(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as rows_with_combination
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{% test shares_sum_to_one(model, columns, tolerance=0.000001) %}
+-- Rows whose shares are all set but do not add up to 1 (rows with no activity have all shares 0).
+select *
+from {{ model }}
+where abs(({{ columns | join(' + ') }}) - 1) > {{ tolerance }}
+  and ({{ columns | join(' + ') }}) > 0
+{% endtest %}
+
+{% test between(model, column_name, min_value=none, max_value=none) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} is not null
+  and (false
+  {% if min_value is not none %} or {{ column_name }} < {{ min_value }}{% endif %}
+  {% if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %})
+{% endtest %}

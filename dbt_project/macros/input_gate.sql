@@ -1,0 +1,129 @@
+{#
+  The input gate: checks a raw file declared as a dbt source before anything is built on it, and stops the
+  build with a message that names the file, the column, how many values fail and examples of them.
+  The declared column types (`data_type`) and formats (`meta.format`) of the source are the contract; the
+  staging cast (macro cast_from_source) applies the same declarations, so the two cannot drift apart.
+  Blocking checks (the file as a whole cannot be trusted): no data rows, required column missing (with a
+  hint when the delimiter looks wrong), values that do not parse as the declared type, duplicate keys.
+#}
+
+{% macro source_node(source_name, table_name) %}
+  {% for node in graph.sources.values() %}
+    {% if node.source_name == source_name and node.name == table_name %}
+      {{ return(node) }}
+    {% endif %}
+  {% endfor %}
+  {{ exceptions.raise_compiler_error("No source " ~ source_name ~ "." ~ table_name ~ " is declared.") }}
+{% endmacro %}
+
+{% macro source_meta(node) %}
+  {# dbt 1.10+ keeps source meta under config; older manifests keep it at the top level. #}
+  {% set meta = node.config.get('meta', {}) if node.config is mapping else {} %}
+  {{ return(meta if meta else node.meta) }}
+{% endmacro %}
+
+{% macro sql_string(value) -%}
+  '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro cast_from_source(source_name, table_name, column_name) -%}
+  {%- if not execute -%}{{ return(adapter.quote(column_name)) }}{%- endif -%}
+  {%- set node = source_node(source_name, table_name) -%}
+  {%- set column = node.columns[column_name] -%}
+  {%- set data_type = column.data_type | lower -%}
+  {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
+  {%- if data_type == 'date' -%}
+    cast(strptime({{ raw }}, {{ sql_string(column.meta.format) }}) as date)
+  {%- elif data_type == 'varchar' -%}
+    {{ raw }}
+  {%- else -%}
+    cast({{ raw }} as {{ data_type }})
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro try_cast_failure_condition(column_name, column) -%}
+  {%- set data_type = column.data_type | lower -%}
+  {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
+  {%- if data_type == 'date' -%}
+    {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(column.meta.format) }}) is null
+  {%- else -%}
+    {{ raw }} is not null and try_cast({{ raw }} as {{ data_type }}) is null
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro assert_source_file_is_valid(source_name, table_name, key_column=none) %}
+  {% if not execute %}{{ return('') }}{% endif %}
+  {% set node = source_node(source_name, table_name) %}
+  {% set meta = source_meta(node) %}
+  {% set file_path = var(meta.get('file_var')) if meta.get('file_var') else node.identifier %}
+  {% set where = "Input file '" ~ file_path ~ "' (dbt var " ~ meta.get('file_var', '?') ~ ", source "
+      ~ source_name ~ "." ~ table_name ~ ")" %}
+  {% set relation = source(source_name, table_name) %}
+
+  {# 1. Header: every required column present. #}
+  {% set found = run_query("select column_name from (describe select * from " ~ relation ~ ")").columns[0].values() %}
+  {% set found_lower = found | map('lower') | list %}
+  {% set missing = [] %}
+  {% for name, column in node.columns.items() %}
+    {% if column.meta.get('required', false) and name | lower not in found_lower %}
+      {% do missing.append(name) %}
+    {% endif %}
+  {% endfor %}
+  {% if missing %}
+    {% set hint = '' %}
+    {% if found | length == 1 %}
+      {% set hint = " The file has a single column named '" ~ (found[0] | truncate(80)) ~ "': it is probably not "
+          ~ meta.get('delimiter_name', 'correctly') ~ "-separated." %}
+    {% endif %}
+    {{ exceptions.raise_compiler_error(where ~ " is missing required column(s) " ~ (missing | join(', ') | truncate(200))
+        ~ ". Columns found: " ~ (found | join(', ') | truncate(300)) ~ "." ~ hint) }}
+  {% endif %}
+
+  {# 2. Rows, and every value parses as its declared type (one scan for all columns). #}
+  {% set typed = [] %}
+  {% for name, column in node.columns.items() %}
+    {% if (column.data_type or 'varchar') | lower != 'varchar' %}{% do typed.append(name) %}{% endif %}
+  {% endfor %}
+  {% set checks %}
+    select
+      count(*) as row_count
+      {% for name in typed %}
+      , count(*) filter (where {{ try_cast_failure_condition(name, node.columns[name]) }})
+      , array_to_string(list_transform(list_slice(list(distinct {{ adapter.quote(name) }})
+            filter (where {{ try_cast_failure_condition(name, node.columns[name]) }}), 1, 3),
+            lambda value: '''' || value || ''''), ', ')
+      {% endfor %}
+    from {{ relation }}
+  {% endset %}
+  {% set row = run_query(checks).rows[0] %}
+  {% if row[0] == 0 %}
+    {{ exceptions.raise_compiler_error(where ~ " has a header but no data rows (or is empty).") }}
+  {% endif %}
+  {% set problems = [] %}
+  {% for name in typed %}
+    {% set failing = row[1 + 2 * loop.index0] %}
+    {% if failing > 0 %}
+      {% set column = node.columns[name] %}
+      {% set expected = column.data_type ~ (" in format " ~ column.meta.format if column.meta.get('format') else '') %}
+      {% set examples = row[2 + 2 * loop.index0] %}
+      {% do problems.append("column " ~ name ~ ": " ~ failing ~ " value(s) are not " ~ expected
+          ~ ", e.g. " ~ examples) %}
+    {% endif %}
+  {% endfor %}
+  {% if problems %}
+    {{ exceptions.raise_compiler_error(where ~ " has values that cannot be parsed: " ~ problems | join('; ') ~ ".") }}
+  {% endif %}
+
+  {# 3. Keys are unique: two rows under one id cannot both be right. #}
+  {% if key_column %}
+    {% set duplicates = run_query("select count(*), array_to_string(list_slice(list(key order by key), 1, 3), ', ')"
+        ~ " from (select trim(" ~ adapter.quote(key_column) ~ ") as key from " ~ relation
+        ~ " group by 1 having count(*) > 1)").rows[0] %}
+    {% if duplicates[0] > 0 %}
+      {{ exceptions.raise_compiler_error(where ~ ": column " ~ key_column ~ " has " ~ duplicates[0]
+          ~ " duplicated value(s), e.g. " ~ duplicates[1]
+          ~ ". Each row must have its own " ~ key_column ~ ".") }}
+    {% endif %}
+  {% endif %}
+  {{ return('') }}
+{% endmacro %}

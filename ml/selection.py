@@ -1,0 +1,107 @@
+"""Choosing the number of segments with evidence: a sweep over k and a documented rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+
+from ml.config import SegmentationConfig
+
+K_SELECTION_COLUMNS = [
+    "k",
+    "inertia",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "stability_ari",
+    "stability_ari_std",
+]
+
+
+def sweep_k(points: np.ndarray, config: SegmentationConfig) -> pd.DataFrame:
+    """Fit K-Means for every k in the configured range and record the evidence for each.
+
+    Stability is the mean adjusted Rand index between the fit on all ``points`` and fits on
+    ``config.n_bootstrap`` bootstrap resamples, each resample's model labelling all points. A k whose
+    segments move when the sample moves is not a k to build marketing on.
+    """
+    n_rows = len(points)
+    k_max = min(config.k_max, n_rows - 1)
+    rng = np.random.default_rng(config.random_state)
+    bootstrap_indices = [rng.integers(0, n_rows, n_rows) for _ in range(config.n_bootstrap)]
+    rows = []
+    for k in range(config.k_min, k_max + 1):
+        reference = KMeans(n_clusters=k, n_init=config.n_init, random_state=config.random_state).fit(points)
+        labels = reference.labels_
+        if len(np.unique(labels)) < 2:
+            continue
+        silhouette = silhouette_score(
+            points,
+            labels,
+            sample_size=min(config.silhouette_sample_size, n_rows),
+            random_state=config.random_state,
+        )
+        agreements = []
+        for b, indices in enumerate(bootstrap_indices):
+            # Fewer restarts per bootstrap fit: stability asks whether the partition moves, not for the
+            # best of many starts, and this is the costliest loop of the build.
+            resampled = KMeans(
+                n_clusters=k, n_init=max(1, config.n_init // 3), random_state=config.random_state + 1 + b
+            ).fit(points[indices])
+            agreements.append(adjusted_rand_score(labels, resampled.predict(points)))
+        rows.append(
+            {
+                "k": k,
+                "inertia": float(reference.inertia_),
+                "silhouette": float(silhouette),
+                "calinski_harabasz": float(calinski_harabasz_score(points, labels)),
+                "davies_bouldin": float(davies_bouldin_score(points, labels)),
+                "stability_ari": float(np.mean(agreements)) if agreements else float("nan"),
+                "stability_ari_std": float(np.std(agreements)) if agreements else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=K_SELECTION_COLUMNS)
+
+
+@dataclass(frozen=True)
+class KChoice:
+    k: int
+    rule: str
+
+
+def choose_k(table: pd.DataFrame, config: SegmentationConfig) -> KChoice:
+    """The documented rule (docs/modelling.md).
+
+    1. ``n_clusters`` set by the user wins.
+    2. Otherwise keep the k whose bootstrap stability (mean ARI) is at least ``min_stability``; if none
+       is, keep them all.
+    3. Among those, take the k with the highest silhouette; a k within 0.01 of the best silhouette and
+       with a better (lower) Davies-Bouldin index is preferred, then the smaller k.
+    """
+    if config.n_clusters is not None:
+        return KChoice(config.n_clusters, f"k={config.n_clusters} set by the n_clusters setting")
+    if table.empty:
+        raise ValueError("the k sweep produced no candidate: too few distinct rows to segment")
+    stable = table[table["stability_ari"] >= config.min_stability]
+    pool, stable_note = (stable, f"stability >= {config.min_stability}") if len(stable) else (
+        table,
+        f"no k reached stability {config.min_stability}, so all k considered",
+    )
+    best = pool["silhouette"].max()
+    near = pool[pool["silhouette"] >= best - 0.01].sort_values(["davies_bouldin", "k"])
+    chosen = int(near.iloc[0]["k"])
+    row = table.set_index("k").loc[chosen]
+    return KChoice(
+        chosen,
+        f"k={chosen}: highest silhouette ({row['silhouette']:.3f}) among k with {stable_note}, "
+        f"Davies-Bouldin {row['davies_bouldin']:.3f}, stability ARI {row['stability_ari']:.3f}",
+    )

@@ -1,0 +1,71 @@
+"""The per-source configurations of the one engine. A new data source adds an entry here, not a pipeline."""
+
+from __future__ import annotations
+
+from ml.config import ConfigurationError, SegmentationConfig
+
+CUSTOMERS = SegmentationConfig(
+    name="customers",
+    id_column="customer_id",
+    numeric_features=(
+        "age_years",
+        "tenure_days",
+        "income",
+        "spend_total",
+        "spend_wines_share",
+        "spend_fruits_share",
+        "spend_meat_share",
+        "spend_fish_share",
+        "spend_sweets_share",
+        "spend_gold_share",
+        "purchases_total",
+        "purchases_web_share",
+        "purchases_catalog_share",
+        "purchases_store_share",
+        "deal_purchases_share",
+        "web_visits_per_month",
+        "children_count",
+        "household_size",
+        "is_parent",
+        "lives_with_partner",
+        "campaigns_accepted",
+        "has_complained",
+        "recency_days",
+    ),
+    categorical_features=("education_level",),
+    exclude_column="is_excluded_from_fit",
+    profile_features=(
+        "age_years",
+        "tenure_days",
+        "income",
+        "spend_total",
+        "spend_wines",
+        "spend_gold",
+        "spend_wines_share",
+        "spend_meat_share",
+        "spend_gold_share",
+        "purchases_total",
+        "purchases_catalog",
+        "purchases_web_share",
+        "purchases_catalog_share",
+        "purchases_store_share",
+        "deal_purchases_share",
+        "web_visits_per_month",
+        "children_count",
+        "household_size",
+        "campaigns_accepted",
+        "has_complained",
+        "recency_days",
+    ),
+)
+
+SEGMENTATIONS: dict[str, SegmentationConfig] = {CUSTOMERS.name: CUSTOMERS}
+
+
+def get_segmentation(name: str) -> SegmentationConfig:
+    try:
+        return SEGMENTATIONS[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"no segmentation named {name!r}; known: {', '.join(sorted(SEGMENTATIONS))}"
+        ) from None
