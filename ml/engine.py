@@ -18,6 +18,7 @@ from ml.artifacts import ArtifactPaths, library_versions, load_model, read_sidec
 from ml.config import SegmentationConfig
 from ml.fitting import SegmentationModel, centroid_profiles, data_fingerprint
 from ml.personas import match_personas
+from ml.selection import K_SELECTION_COLUMNS
 from ml.sources import get_segmentation
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def sidecar_for(name: str, artifacts_dir: str) -> dict[str, Any]:
 
 def k_selection_frame(name: str, artifacts_dir: str) -> pd.DataFrame:
     sidecar = sidecar_for(name, artifacts_dir)
-    table = pd.DataFrame(sidecar["k_selection"])
+    table = pd.DataFrame(sidecar["k_selection"], columns=K_SELECTION_COLUMNS)
     table.insert(0, "segmentation_name", name)
     table["k"] = table["k"].astype("int32")
     table["is_chosen"] = table["k"] == sidecar["metrics"]["k"]
@@ -132,6 +133,9 @@ def run_frame(name: str, artifacts_dir: str) -> pd.DataFrame:
                 "stability_ari": metrics["stability_ari"],
                 "ward_agreement_ari": metrics["ward_agreement_ari"],
                 "explained_variance_total": metrics["explained_variance_total"],
+                "explained_variance_ratios": ", ".join(
+                    f"{value:.4f}" for value in metrics["explained_variance_ratio"]
+                ),
                 "model_version": sidecar["model_version"],
                 "data_fingerprint": sidecar["data_fingerprint"],
                 "artifact_sha256": sidecar["artifact_sha256"],
