@@ -1,10 +1,3 @@
-{% test is_constant(model, column_name) %}
--- Fails when a column that should hold one value throughout holds more than one.
-select count(distinct {{ column_name }}) as distinct_values
-from {{ model }}
-having count(distinct {{ column_name }}) > 1
-{% endtest %}
-
 {% test unique_combination_of_columns(model, columns) %}
 select {{ columns | join(', ') }}, count(*) as rows_with_combination
 from {{ model }}

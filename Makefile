@@ -1,0 +1,33 @@
+# Quickstart targets. `make run` and `make test` each do all the set-up on a fresh machine (Python 3.11+).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the warehouse on the bundled data (dbt build: validation, features, model, personas, report)
+run: $(STAMP)
+	$(BIN)/smartcart run
+
+## The whole test suite: pytest (unit + real dbt builds in subprocesses) and dbt's own tests via those builds
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Benchmarks at the sizes the issues name (prints wall time and peak memory; minutes, not for CI)
+bench: $(STAMP)
+	$(BIN)/python bench/customers_benchmark.py --rows 100000 1000000
+
+lint: $(STAMP)
+	$(BIN)/ruff check ml tests bench
+
+clean:
+	rm -rf target logs data/warehouse data/artifacts data/generated

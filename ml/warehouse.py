@@ -1,0 +1,38 @@
+"""The one place the Python side reads the published warehouse (CLI, reports, benchmarks, dashboard)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DATABASE = Path("data/warehouse/smartcart.duckdb")
+
+
+def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--db flag, else SMARTCART_DUCKDB_PATH (the variable profiles.yml reads), else the default file."""
+    return Path(explicit or os.environ.get("SMARTCART_DUCKDB_PATH") or DEFAULT_DATABASE)
+
+
+def read_frame(sql: str, database: str | os.PathLike[str] | None = None, parameters: list | None = None) -> pd.DataFrame:
+    """Run a read-only query and close the connection at once (DuckDB allows one writer per file)."""
+    path = database_path(database)
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `smartcart run` (or `dbt build`) first")
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql, parameters or []).df()
+
+
+def persona_table(database: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    return read_frame(
+        """
+        select persona_name, customer_count, round(customer_share, 3) as customer_share,
+               round(income_median) as income_median, round(spend_total_median) as spend_median,
+               top_traits, marketing_strategy
+        from persona_profiles
+        order by customer_count desc, persona_name
+        """,
+        database,
+    )

@@ -1,0 +1,84 @@
+"""Shared fixtures: the repo, and real dbt builds into temporary DuckDB files (always in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL_CUSTOMERS = FIXTURES / "customers_small.tsv"
+BUNDLED_CUSTOMERS = ROOT / "data" / "raw" / "smartcart" / "marketing_campaign.csv"
+
+
+@dataclass
+class Build:
+    """One dbt invocation into its own warehouse, artifacts and reports folders."""
+
+    workdir: Path
+    returncode: int = -1
+    output: str = ""
+
+    @property
+    def database(self) -> Path:
+        return self.workdir / "warehouse.duckdb"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.workdir / "artifacts"
+
+    @property
+    def reports(self) -> Path:
+        return self.workdir / "reports"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SMARTCART_DUCKDB_PATH": str(self.database),
+            "SMARTCART_ARTIFACTS_DIR": str(self.artifacts),
+            "SMARTCART_REPORTS_DIR": str(self.reports),
+            "DBT_TARGET_PATH": str(self.workdir / "target"),
+            "DBT_LOG_PATH": str(self.workdir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+
+    def dbt(self, *arguments: str, dbt_vars: dict | None = None) -> Build:
+        command = [str(Path(sys.executable).parent / "dbt"), *arguments, "--project-dir", str(ROOT),
+                   "--profiles-dir", str(ROOT)]
+        if dbt_vars:
+            command += ["--vars", json.dumps(dbt_vars)]
+        result = subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900)
+        self.returncode, self.output = result.returncode, result.stdout + result.stderr
+        return self
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).df()
+
+    def tables(self) -> set[str]:
+        if not self.database.exists():
+            return set()
+        return set(self.query("select table_name from information_schema.tables")["table_name"])
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Build:
+    return Build(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """One full dbt build of the small fixture, shared by the read-only integration tests."""
+    result = Build(tmp_path_factory.mktemp("small_build")).dbt(
+        "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    return result

@@ -1,0 +1,87 @@
+"""Bad input stops the build with a message naming file, column and example value, before any persona."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_CUSTOMERS
+
+pytestmark = pytest.mark.integration
+
+
+def _lines() -> list[str]:
+    return SMALL_CUSTOMERS.read_text().splitlines()
+
+
+def _write(tmp_path: Path, lines: list[str], name: str = "customers.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _replace_field(lines: list[str], row: int, column: str, value: str) -> list[str]:
+    header = lines[0].split("\t")
+    fields = lines[row].split("\t")
+    fields[header.index(column)] = value
+    return [*lines[:row], "\t".join(fields), *lines[row + 1:]]
+
+
+def _drop_column(lines: list[str], column: str) -> list[str]:
+    position = lines[0].split("\t").index(column)
+    return ["\t".join(f for i, f in enumerate(line.split("\t")) if i != position) for line in lines]
+
+
+CASES = {
+    "missing column": (lambda lines: _drop_column(lines, "Income"), ["missing required column(s) Income"]),
+    "wrong delimiter": (lambda lines: [line.replace("\t", ",") for line in lines],
+                        ["single column", "tab-separated"]),
+    "unparseable date": (lambda lines: _replace_field(lines, 3, "Dt_Customer", "2013/03/08"),
+                         ["column Dt_Customer", "'2013/03/08'", "%d-%m-%Y"]),
+    "text in a number": (lambda lines: _replace_field(lines, 5, "MntWines", "lots"),
+                         ["column MntWines", "'lots'", "bigint"]),
+    "thousands separator": (lambda lines: _replace_field(lines, 2, "Income", "58,138"),
+                            ["column Income", "'58,138'"]),
+    "duplicate ids": (lambda lines: [*lines, lines[1]], ["column ID", "duplicated", "5524"]),
+    "header only": (lambda lines: lines[:1], ["no data rows"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_stops_the_build_with_a_clear_message(case, build, tmp_path):
+    mutate, expected = CASES[case]
+    path = _write(tmp_path, mutate(_lines()))
+    result = build.dbt("build", dbt_vars={"customers_file": str(path)})
+    assert result.returncode != 0
+    assert str(path) in result.output
+    for fragment in expected:
+        assert fragment in result.output, (fragment, result.output[-2000:])
+    assert "customer_personas" not in build.tables()
+
+
+def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
+    lines = _lines()
+    lines = _replace_field(lines, 1, "MntFruits", "-5")
+    lines = _replace_field(lines, 2, "Education", "Kindergarten")
+    lines = _replace_field(lines, 3, "Marital_Status", "Complicated")
+    lines = _replace_field(lines, 4, "Year_Birth", "2030")
+    path = _write(tmp_path, lines)
+    result = build.dbt("build", dbt_vars={"customers_file": str(path)})
+    assert result.returncode == 0, result.output[-3000:]
+    quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index("customer_id")
+    assert len(quarantine) == 4
+    assert set(quarantine["quarantine_reasons"]) == {
+        "negative_spend", "unknown_education", "unknown_marital_status", "birth_year_after_as_of_date"
+    }
+    scored = build.query("select count(*) as n from customer_personas")["n"].iloc[0]
+    assert scored == len(lines) - 1 - 4
+    assert not set(quarantine.index) & set(build.query("select customer_id from customer_personas")["customer_id"])
+
+
+def test_a_varying_constant_column_fails_its_test_and_stops_the_personas(build, tmp_path):
+    path = _write(tmp_path, _replace_field(_lines(), 7, "Z_Revenue", "12"))
+    result = build.dbt("build", dbt_vars={"customers_file": str(path)})
+    assert result.returncode != 0
+    assert "assert_constant_export_columns_are_constant" in result.output
+    assert "customer_personas" not in build.tables()

@@ -1,0 +1,33 @@
+"""The README's main job, through the same console script users run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SMALL_CUSTOMERS
+
+pytestmark = pytest.mark.integration
+
+
+def test_smartcart_run_builds_and_prints_the_persona_table(build):
+    command = [str(Path(sys.executable).parent / "smartcart"), "run", "--customers-file", str(SMALL_CUSTOMERS),
+               "--db", str(build.database)]
+    result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Personas (persona_profiles):" in result.stdout
+    for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
+        assert persona in result.stdout
+
+
+def test_smartcart_run_reports_a_failed_build(build, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ID,Year_Birth\n1,1980\n")
+    command = [str(Path(sys.executable).parent / "smartcart"), "run", "--customers-file", str(bad),
+               "--db", str(build.database)]
+    result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode != 0
+    assert "missing required column" in result.stdout + result.stderr
