@@ -1,8 +1,8 @@
 """`smartcart`: the main job and its helpers.
 
-    smartcart run        dbt build on the configured data, then print the persona table
-    smartcart personas   print the persona table of the published warehouse
-    smartcart generate   write a synthetic customer export of N rows
+smartcart run        dbt build on the configured data, then print the persona table
+smartcart personas   print the persona table of the published warehouse
+smartcart generate   write a synthetic customer export of N rows
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def run_dbt(arguments: list[str], dbt_vars: dict[str, object] | None = None, env: dict[str, str] | None = None) -> int:
+def run_dbt(
+    arguments: list[str], dbt_vars: dict[str, object] | None = None, env: dict[str, str] | None = None
+) -> int:
     """dbt in a subprocess (never in-process: DuckDB allows one writer per file, and dbt owns it then)."""
     root = project_root()
     command = [dbt_executable(), *arguments, "--project-dir", str(root), "--profiles-dir", str(root)]
@@ -67,7 +69,9 @@ def command_run(args: argparse.Namespace) -> int:
     Path(env["SMARTCART_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     code = run_dbt(["build"], _vars_from(args), env)
     if code != 0:
-        print(f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr)
+        print(
+            f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr
+        )
         return code
     print("\nPersonas (persona_profiles):")
     print_personas(env["SMARTCART_DUCKDB_PATH"])
@@ -97,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--customers-file", help="customer export to use instead of the bundled one")
     run.add_argument("--n-clusters", type=int, help="force the number of segments (default: chosen by rule)")
     run.add_argument("--as-of-date", help="reference date YYYY-MM-DD (default: day after last enrollment)")
-    run.add_argument("--db", help="DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb)")
+    run.add_argument(
+        "--db", help="DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb)"
+    )
     run.set_defaults(handler=command_run)
 
     personas = commands.add_parser("personas", help="print the persona table of the warehouse")

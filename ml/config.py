@@ -47,8 +47,8 @@ class SegmentationConfig:
     # Rows used to fit; everyone is assigned afterwards. docs/performance.md shows the assignment quality.
     fit_sample_size: int = 50_000
     # The k sweep, silhouette and Ward run on smaller samples: their cost grows faster than linearly.
-    sweep_sample_size: int = 10_000
-    silhouette_sample_size: int = 5_000
+    sweep_sample_size: int = 6_000
+    silhouette_sample_size: int = 3_000
     ward_sample_size: int = 4_000
     n_bootstrap: int = 5
     min_stability: float = 0.75
@@ -88,7 +88,9 @@ class SegmentationConfig:
             try:
                 clean[key] = target(float(value)) if target is int else target(value)
             except (TypeError, ValueError) as error:
-                raise ConfigurationError(f"setting {key}={value!r} is not a valid {target.__name__}") from error
+                raise ConfigurationError(
+                    f"setting {key}={value!r} is not a valid {target.__name__}"
+                ) from error
         return dataclasses.replace(self, **clean)
 
     def to_json(self) -> str:

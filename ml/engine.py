@@ -12,12 +12,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ml.accumulators import CentroidAccumulator, Fingerprint
 from ml.artifacts import ArtifactPaths, library_versions, load_model, read_sidecar, save_model
 from ml.config import SegmentationConfig
-from ml.fitting import SegmentationModel, centroid_profiles, data_fingerprint
+from ml.feature_source import FeatureSource, FrameSource
+from ml.fitting import SegmentationModel
 from ml.personas import match_personas
+from ml.preprocessing import FeatureSchemaError
 from ml.selection import K_SELECTION_COLUMNS
 from ml.sources import get_segmentation
 
@@ -35,25 +39,47 @@ def model_version(config: SegmentationConfig, fingerprint: str) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
+# Rows assigned per batch: bounds memory at any table size (a batch of 200k rows is ~50 MB of features).
+BATCH_ROWS = 200_000
+
+
 def fit_segmentation(
-    features: pd.DataFrame, config: SegmentationConfig, artifacts_dir: str
+    features: pd.DataFrame | FeatureSource,
+    config: SegmentationConfig,
+    artifacts_dir: str,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[SegmentationModel, pd.DataFrame, dict[str, Any]]:
-    """Fit, assign every row, save the artifact bundle. Returns the model, the labels and the sidecar."""
+    """Fit on a sample, assign every row batch by batch, save the artifact bundle.
+
+    Returns the model, the labels (one row per input row, in id order) and the sidecar.
+    """
     started = datetime.now(UTC)
-    model = SegmentationModel(config).fit(features)
-    labels = model.assign(features)
-    fingerprint = data_fingerprint(features, [config.id_column, *config.features])
-    version = model_version(config, fingerprint)
+    source = FrameSource(features, config) if isinstance(features, pd.DataFrame) else features
+    model = SegmentationModel(config).fit(source.fit_sample(), rows_available=source.count_fit_rows())
+
     profile_features = config.profile_features or config.numeric_features
-    centroids = centroid_profiles(features, labels["cluster_id"], profile_features, config.exclude_column)
-    exclusions = (
-        features[config.exclude_column].astype(bool).to_numpy()
-        if config.exclude_column and config.exclude_column in features.columns
-        else False
-    )
-    labels["model_version"] = version
-    labels["is_excluded_from_fit"] = exclusions
-    labels = labels.sort_values(config.id_column, kind="stable").reset_index(drop=True)
+    centroids = CentroidAccumulator(profile_features, model.n_clusters_)
+    fingerprint = Fingerprint([config.id_column, *config.features])
+    parts = []
+    for batch in source.batches(batch_rows):
+        labels = model.assign(batch)
+        fitted = (
+            ~batch[config.exclude_column].astype(bool).to_numpy()
+            if config.exclude_column and config.exclude_column in batch.columns
+            else np.ones(len(batch), dtype=bool)
+        )
+        labels["is_excluded_from_fit"] = ~fitted
+        centroids.add(batch, labels["cluster_id"].to_numpy(), fitted)
+        fingerprint.add(batch)
+        parts.append(labels)
+    labels = pd.concat(parts, ignore_index=True).sort_values(config.id_column, kind="stable")
+    labels = labels.reset_index(drop=True)
+    if labels[config.id_column].duplicated().any():
+        dupes = labels.loc[labels[config.id_column].duplicated(), config.id_column].head(3).tolist()
+        raise FeatureSchemaError(f"{config.name}: {config.id_column} is not unique, e.g. {dupes}")
+    version = model_version(config, fingerprint.hexdigest())
+    labels.insert(len(labels.columns) - 1, "model_version", version)
+    centroid_table = centroids.result()
 
     sidecar = {
         "segmentation_name": config.name,
@@ -63,17 +89,19 @@ def fit_segmentation(
         "configuration": config.to_json(),
         "feature_list": list(config.features),
         "log_transformed_features": _log_transformed(model),
-        "data_fingerprint": fingerprint,
+        "data_fingerprint": fingerprint.hexdigest(),
         "rows_scored": int(len(labels)),
         "metrics": model.metrics_,
         "cluster_sizes": labels["cluster_id"].value_counts().sort_index().astype(int).to_dict(),
         "k_selection": model.k_selection_.to_dict(orient="records"),
-        "centroids": centroids.to_dict(orient="records"),
+        "centroids": centroid_table.to_dict(orient="records"),
         "centroids_pca": model.cluster_centers_.tolist(),
     }
     paths = ArtifactPaths.for_segmentation(artifacts_dir, config.name)
     sidecar = save_model(model, paths, sidecar)
-    log.info("segmentation %s: k=%s, model %s saved to %s", config.name, model.n_clusters_, version, paths.model)
+    log.info(
+        "segmentation %s: k=%s, model %s saved to %s", config.name, model.n_clusters_, version, paths.model
+    )
     return model, labels, sidecar
 
 
@@ -82,7 +110,7 @@ def _log_transformed(model: SegmentationModel) -> list[str]:
     if "numeric" not in preprocess.named_transformers_:
         return []
     mask = preprocess.named_transformers_["numeric"].named_steps["skew"].log_mask_
-    return [name for name, logged in zip(model.config.numeric_features, mask) if logged]
+    return [name for name, logged in zip(model.config.numeric_features, mask, strict=True) if logged]
 
 
 # -- diagnostics tables, read back from the verified bundle ------------------------------------------------
@@ -159,7 +187,7 @@ def persona_frame(
     labels = None
     if feature_labels is not None and len(feature_labels):
         own = feature_labels[feature_labels["segmentation_name"] == name]
-        labels = dict(zip(own["feature_name"], own["feature_label"]))
+        labels = dict(zip(own["feature_name"], own["feature_label"], strict=True))
     result = match_personas(
         mine[["cluster_id", "feature_name", "standardised_value"]],
         catalogue[catalogue["segmentation_name"] == name],

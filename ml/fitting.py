@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 import numpy as np
@@ -14,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import Pipeline
 
 from ml.config import SegmentationConfig
+from ml.feature_source import FrameSource
 from ml.preprocessing import build_preprocessor, check_feature_frame, model_inputs
 from ml.selection import choose_k, sweep_k
 
@@ -21,13 +21,6 @@ log = logging.getLogger(__name__)
 
 # Distances beyond this quantile of the fitted rows' distances mark a customer as far from every segment.
 DISTANCE_OUTLIER_QUANTILE = 0.99
-
-
-def data_fingerprint(frame: pd.DataFrame, columns: list[str]) -> str:
-    """SHA-256 of the given columns, independent of row order."""
-    ordered = frame.loc[:, columns].sort_values(columns[0], kind="stable").reset_index(drop=True)
-    row_hashes = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
-    return hashlib.sha256(row_hashes.tobytes()).hexdigest()
 
 
 def _sample(n_rows: int, size: int, seed: int) -> np.ndarray:
@@ -49,23 +42,24 @@ class SegmentationModel(BaseEstimator):
         self.config = config
 
     # -- fitting ---------------------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> SegmentationModel:
+    def fit(self, frame: pd.DataFrame, rows_available: int | None = None) -> SegmentationModel:
+        """Fit on ``frame``: its rows not flagged by ``exclude_column``, sampled down to fit_sample_size.
+
+        ``rows_available``: how many rows the caller had in all, when ``frame`` is already its sample.
+        """
         config = self.config
         check_feature_frame(frame, config)
-        fit_frame = frame
-        if config.exclude_column and config.exclude_column in frame.columns:
-            fit_frame = frame.loc[~frame[config.exclude_column].astype(bool)]
-        # A fixed order makes the fit independent of the order rows arrive in.
-        fit_frame = fit_frame.sort_values(config.id_column, kind="stable").reset_index(drop=True)
-        n_fit = len(fit_frame)
+        source = FrameSource(frame, config)
+        n_fit = source.count_fit_rows()
         if n_fit < max(config.k_min, config.n_clusters or 0) + 1:
             raise ValueError(
                 f"segmentation {config.name!r}: {n_fit} row(s) available for fitting, fewer than the "
                 f"{max(config.k_min, config.n_clusters or 0) + 1} needed for "
                 f"{config.n_clusters or config.k_min} segments"
             )
-        sample = fit_frame.iloc[_sample(n_fit, config.fit_sample_size, config.random_state)]
-        self.n_rows_available_ = n_fit
+        # Chosen by id hash and put in id order: the fit does not depend on the order rows arrive in.
+        sample = source.fit_sample()
+        self.n_rows_available_ = rows_available if rows_available is not None else n_fit
         self.n_rows_fitted_ = len(sample)
         self.feature_names_in_ = np.array(config.features, dtype=object)
 
@@ -102,9 +96,11 @@ class SegmentationModel(BaseEstimator):
         ward_labels = ward.fit_predict(points[ward_positions])
         self.ward_agreement_ari_ = float(adjusted_rand_score(labels[ward_positions], ward_labels))
         self.n_rows_ward_ = len(ward_positions)
-        chosen = self.k_selection_.set_index("k").loc[self.n_clusters_] if (
-            self.n_clusters_ in set(self.k_selection_["k"])
-        ) else None
+        chosen = (
+            self.k_selection_.set_index("k").loc[self.n_clusters_]
+            if (self.n_clusters_ in set(self.k_selection_["k"]))
+            else None
+        )
         self.metrics_ = {
             "k": self.n_clusters_,
             "k_rule": self.k_rule_,
@@ -130,9 +126,10 @@ class SegmentationModel(BaseEstimator):
         return centers[order]
 
     # -- using the fit ---------------------------------------------------------------------------------
-    def project(self, frame: pd.DataFrame) -> np.ndarray:
-        """PCA coordinates of the rows of ``frame``."""
-        check_feature_frame(frame, self.config, table="rows to score")
+    def project(self, frame: pd.DataFrame, checked: bool = False) -> np.ndarray:
+        """PCA coordinates of the rows of ``frame`` (``checked``: the schema was already validated)."""
+        if not checked:
+            check_feature_frame(frame, self.config, table="rows to score")
         return self.pipeline_.transform(model_inputs(frame, self.config))
 
     def _nearest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,9 +139,9 @@ class SegmentationModel(BaseEstimator):
             distances[:, j] = np.linalg.norm(points - center, axis=1)
         return distances.argmin(axis=1), distances
 
-    def assign(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def assign(self, frame: pd.DataFrame, checked: bool = False) -> pd.DataFrame:
         """Cluster, distance to own centroid, margin to the next one and PCA coordinates for every row."""
-        points = self.project(frame)
+        points = self.project(frame, checked)
         labels, distances = self._nearest(points)
         ordered = np.sort(distances, axis=1)
         own = ordered[:, 0]
@@ -174,32 +171,3 @@ class SegmentationModel(BaseEstimator):
                 "distance": distances.ravel(),
             }
         )
-
-
-def centroid_profiles(
-    frame: pd.DataFrame, labels: pd.Series, features: tuple[str, ...], exclude_column: str | None
-) -> pd.DataFrame:
-    """Per cluster and feature: mean in original units and as a z-score against the fitted population.
-
-    Rows left out of fitting (implausible values) are left out here too, so that one 666,666 income does
-    not move every cluster's standardised income.
-    """
-    data = frame.loc[:, list(features)].apply(pd.to_numeric).astype(float)
-    data["cluster_id"] = labels.to_numpy()
-    if exclude_column and exclude_column in frame.columns:
-        data = data.loc[~frame[exclude_column].astype(bool).to_numpy()]
-    population_mean = data[list(features)].mean()
-    population_std = data[list(features)].std(ddof=0).replace(0, np.nan)
-    means = data.groupby("cluster_id")[list(features)].mean()
-    standardised = ((means - population_mean) / population_std).fillna(0.0)
-    long = (
-        means.stack()
-        .rename("mean_value")
-        .to_frame()
-        .join(standardised.stack().rename("standardised_value"))
-        .reset_index()
-        .rename(columns={"level_1": "feature_name"})
-    )
-    long.columns = ["cluster_id", "feature_name", "mean_value", "standardised_value"]
-    long["cluster_id"] = long["cluster_id"].astype("int32")
-    return long.sort_values(["cluster_id", "feature_name"]).reset_index(drop=True)

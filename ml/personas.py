@@ -34,7 +34,9 @@ def trait_scores(z: pd.Series, traits: pd.DataFrame) -> float:
     """
     values = z.reindex(traits["feature_name"]).fillna(0.0).to_numpy()
     direction = traits["direction"].to_numpy()
-    scores = np.where(direction == "high", values, np.where(direction == "low", -values, 0.5 - np.abs(values)))
+    scores = np.where(
+        direction == "high", values, np.where(direction == "low", -values, 0.5 - np.abs(values))
+    )
     weights = traits["weight"].to_numpy(dtype=float)
     return float(np.sum(weights * scores) / np.sum(weights))
 
@@ -69,7 +71,9 @@ def match_personas(
     traits
         persona_name, feature_name, direction, weight.
     """
-    wide = centroids.pivot(index="cluster_id", columns="feature_name", values="standardised_value").fillna(0.0)
+    wide = centroids.pivot(index="cluster_id", columns="feature_name", values="standardised_value").fillna(
+        0.0
+    )
     # Order clusters by their profile, not their number, so that renumbering cannot change the outcome.
     wide = wide.loc[sorted(wide.index, key=lambda c: tuple(np.round(wide.loc[c].to_numpy(), 9)))]
     personas = sorted(catalogue["persona_name"].unique())
@@ -81,7 +85,9 @@ def match_personas(
     assigned: dict[int, tuple[str, float]] = {}
     if personas:
         rows, cols = linear_sum_assignment(np.nan_to_num(score, neginf=-1e9), maximize=True)
-        assigned = {int(wide.index[r]): (personas[c], float(score[r, c])) for r, c in zip(rows, cols)}
+        assigned = {
+            int(wide.index[r]): (personas[c], float(score[r, c])) for r, c in zip(rows, cols, strict=True)
+        }
 
     details = catalogue.set_index("persona_name")
     records, used_names = [], set()
@@ -89,16 +95,24 @@ def match_personas(
         persona, match = assigned.get(int(cluster), (None, float("-inf")))
         if persona is not None and match >= min_match_score:
             name = persona
-            record = (name, match, False, details.at[name, "description"], details.at[name, "marketing_strategy"])
+            record = (
+                name,
+                match,
+                False,
+                details.at[name, "description"],
+                details.at[name, "marketing_strategy"],
+            )
         else:
             n_traits = 2
             name = fallback_name(wide.loc[cluster], labels, n_traits)
             while name in used_names and n_traits < wide.shape[1]:
                 n_traits += 1
                 name = fallback_name(wide.loc[cluster], labels, n_traits)
-            description = "Customers with " + fallback_name(wide.loc[cluster], labels, 3).lower().replace(
-                " & ", ", "
-            ) + " compared with the average."
+            description = (
+                "Customers with "
+                + fallback_name(wide.loc[cluster], labels, 3).lower().replace(" & ", ", ")
+                + " compared with the average."
+            )
             best = match if np.isfinite(match) else None
             record = (name, best, True, description, FALLBACK_STRATEGY)
         used_names.add(record[0])

@@ -33,47 +33,50 @@ def _persona_colours(personas: list[str]) -> dict[str, tuple]:
     return {name: PALETTE(i % 10) for i, name in enumerate(sorted(personas))}
 
 
-def raw_input_profile(raw: pd.DataFrame, flagged: pd.DataFrame, quarantine_reasons: pd.Series, path: Path) -> Path:
+def raw_input_profile(
+    raw_sample: pd.DataFrame,
+    row_count: int,
+    missing_counts: pd.Series,
+    outliers: pd.DataFrame,
+    row_counts_by_flag: pd.Series,
+    path: Path,
+) -> Path:
     """Distributions of the main raw columns, missing values per column, and the outliers found."""
     figure, axes = plt.subplots(2, 3, figsize=(16, 9))
-    outliers = flagged[flagged["is_excluded_from_fit"] & ~flagged["is_duplicate_profile"]]
-    for axis, column, title in [
-        (axes[0, 0], "income", "Income (raw, outliers in red)"),
-        (axes[0, 1], "birth_year", "Year of birth (raw, outliers in red)"),
+    for axis, column, flag, title in [
+        (axes[0, 0], "income", "is_extreme_income", "Income (raw; flagged outliers in red)"),
+        (
+            axes[0, 1],
+            "birth_year",
+            "is_implausible_birth_year",
+            "Year of birth (raw; flagged outliers in red)",
+        ),
     ]:
-        values = raw[column].dropna()
-        axis.hist(values, bins=60, color="#4C72B0")
-        for value in outliers[column].dropna():
+        axis.hist(raw_sample[column].dropna(), bins=60, color="#4C72B0")
+        for value in outliers.loc[outliers[flag], column].dropna():
             axis.axvline(value, color="red", linewidth=1)
         axis.set_title(title)
     axes[0, 0].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k"))
-    spend = raw[[c for c in raw.columns if c.startswith("spend_")]].sum(axis=1)
+    spend = raw_sample[[c for c in raw_sample.columns if c.startswith("spend_")]].sum(axis=1)
     axes[0, 2].hist(spend, bins=60, color="#55A868")
     axes[0, 2].set_title("Total spend (raw)")
-    axes[1, 0].hist(raw["recency_days"].dropna(), bins=50, color="#8172B2")
+    axes[1, 0].hist(raw_sample["recency_days"].dropna(), bins=50, color="#8172B2")
     axes[1, 0].set_title("Days since last purchase")
-    missing = raw.isna().sum().sort_values(ascending=False)
-    missing = missing[missing > 0]
+    missing = missing_counts[missing_counts > 0].sort_values()
     if len(missing):
         axes[1, 1].barh(missing.index, missing.to_numpy(), color="#C44E52")
+        for y, value in enumerate(missing.to_numpy()):
+            axes[1, 1].text(value, y, f" {value:,}", va="center")
     else:
         axes[1, 1].text(0.5, 0.5, "no missing values", ha="center", va="center")
-    axes[1, 1].set_title("Missing values per column")
-    reasons = pd.Series(
-        {
-            "implausible birth year": int(flagged["is_implausible_birth_year"].sum()),
-            "extreme income": int(flagged["is_extreme_income"].sum()),
-            "duplicate profile": int(flagged["is_duplicate_profile"].sum()),
-            "income imputed": int(flagged["is_income_imputed"].sum()),
-        }
-    )
-    for reason, count in quarantine_reasons.value_counts().items():
-        reasons[f"quarantined: {reason}"] = int(count)
-    axes[1, 2].barh(reasons.index, reasons.to_numpy(), color="#DD8452")
-    for y, value in enumerate(reasons.to_numpy()):
-        axes[1, 2].text(value, y, f" {value}", va="center")
-    axes[1, 2].set_title("Rows flagged, imputed or quarantined")
-    figure.suptitle(f"Raw input profile: {len(raw):,} rows", fontsize=14)
+    axes[1, 1].set_title("Missing values per column (all rows)")
+    counts = row_counts_by_flag.sort_values()
+    axes[1, 2].barh(counts.index, counts.to_numpy(), color="#DD8452")
+    for y, value in enumerate(counts.to_numpy()):
+        axes[1, 2].text(value, y, f" {value:,}", va="center")
+    axes[1, 2].set_title("Rows flagged, imputed or quarantined (all rows)")
+    sampled = f" (histograms: sample of {len(raw_sample):,})" if len(raw_sample) < row_count else ""
+    figure.suptitle(f"Raw input profile: {row_count:,} rows{sampled}", fontsize=14)
     figure.tight_layout()
     return _save(figure, path)
 
@@ -126,7 +129,9 @@ def pca_scatter_3d(points: pd.DataFrame, path: Path) -> Path:
     figure = plt.figure(figsize=(9, 8))
     axis = figure.add_subplot(projection="3d")
     for name, group in sample.groupby("persona_name"):
-        axis.scatter(group["pc1"], group["pc2"], group.get("pc3", 0), s=6, alpha=0.6, color=colours[name], label=name)
+        axis.scatter(
+            group["pc1"], group["pc2"], group.get("pc3", 0), s=6, alpha=0.6, color=colours[name], label=name
+        )
     axis.set(title="Customers in PCA space (3-D) by persona", xlabel="PC1", ylabel="PC2", zlabel="PC3")
     axis.legend(markerscale=3, fontsize=9)
     return _save(figure, path)
@@ -149,13 +154,16 @@ def persona_heatmap(centroids: pd.DataFrame, labels: dict[str, str], path: Path)
 
 
 def income_vs_spend(customers: pd.DataFrame, path: Path) -> Path:
-    sample = _sample(customers[~customers["is_extreme_income"]])
+    sample = _sample(customers[~customers["is_extreme_income"].astype(bool)])
     colours = _persona_colours(customers["persona_name"].unique().tolist())
     figure, axis = plt.subplots(figsize=(9, 6.5))
     for name, group in sample.groupby("persona_name"):
         axis.scatter(group["income"], group["spend_total"], s=8, alpha=0.6, color=colours[name], label=name)
-    axis.set(title="Income vs total spend by persona (extreme incomes not drawn)", xlabel="income",
-             ylabel="total spend (2 years)")
+    axis.set(
+        title="Income vs total spend by persona (extreme incomes not drawn)",
+        xlabel="income",
+        ylabel="total spend (2 years)",
+    )
     axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k"))
     axis.legend(markerscale=3, fontsize=9)
     return _save(figure, path)

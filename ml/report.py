@@ -6,6 +6,7 @@ warehouse cannot disagree. No timestamps either: the same data gives the same re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ml import plots
 HTML_TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; }}
 th {{ background: #f3f3f3; }}
@@ -28,21 +29,116 @@ img {{ max-width: 100%; }}
 """
 
 
+# Customers drawn in scatter plots and histograms: a deterministic sample (ordered by a hash of the id),
+# so plots stay fast and identical from build to build at any size. Counts always cover every row.
+SAMPLE_ROWS = 20_000
+POINT_ROWS = 5_000
+
+Query = Callable[[str, str], pd.DataFrame]
+"""query(model_name, sql) runs ``sql`` against the published model, which the SQL calls ``t``."""
+
+
 @dataclass
 class CustomerReportInputs:
-    """The published tables the customer report is built from (one segmentation, one build)."""
+    """What the customer report needs from the published tables: aggregates, small tables, samples."""
 
-    raw: pd.DataFrame
-    customers: pd.DataFrame
-    quarantine: pd.DataFrame
-    features: pd.DataFrame
-    customer_personas: pd.DataFrame
-    segments: pd.DataFrame
+    row_count: int
+    raw_sample: pd.DataFrame
+    missing_counts: pd.Series
+    outliers: pd.DataFrame
+    row_counts_by_flag: pd.Series
+    quarantine_reasons: pd.Series
+    exclusion_reasons: pd.Series
+    customers_scored: int
+    customers_excluded: int
+    customers_imputed: int
+    quarantined: int
+    as_of_date: object
+    features_sample: pd.DataFrame
+    points: pd.DataFrame
     persona_profiles: pd.DataFrame
     centroids: pd.DataFrame
     cluster_personas: pd.DataFrame
     k_selection: pd.DataFrame
     feature_labels: pd.DataFrame
+
+
+def _reason_counts(query: Query, model: str, column: str) -> pd.Series:
+    frame = query(
+        model,
+        f"select reason, count(*) as n from (select unnest(string_split({column}, ',')) as reason from t) "
+        "where reason <> '' group by reason order by reason",
+    )
+    return pd.Series(frame["n"].to_numpy(), index=frame["reason"].to_list(), dtype="int64")
+
+
+def load_customer_report_inputs(query: Query, columns_of: Callable[[str], list[str]]) -> CustomerReportInputs:
+    """Aggregate and sample the published customer tables (SQL in DuckDB, only small frames come back)."""
+    raw_columns = columns_of("stg_smartcart__customers")
+    missing = query(
+        "stg_smartcart__customers",
+        "select " + ", ".join(f'count(*) - count("{c}") as "{c}"' for c in raw_columns) + " from t",
+    ).iloc[0]
+    flags = query(
+        "customers",
+        """
+        select count(*) as customers_scored,
+               count(*) filter (where is_excluded_from_fit) as excluded,
+               count(*) filter (where is_income_imputed) as imputed,
+               count(*) filter (where is_implausible_birth_year) as implausible_birth_year,
+               count(*) filter (where is_extreme_income) as extreme_income,
+               count(*) filter (where is_duplicate_profile) as duplicate_profile,
+               min(as_of_date) as as_of_date
+        from t
+        """,
+    ).iloc[0]
+    quarantine_reasons = _reason_counts(query, "customer_quarantine", "quarantine_reasons")
+    by_flag = pd.Series(
+        {
+            "implausible birth year": int(flags["implausible_birth_year"]),
+            "extreme income": int(flags["extreme_income"]),
+            "duplicate profile": int(flags["duplicate_profile"]),
+            "income imputed": int(flags["imputed"]),
+            **{f"quarantined: {reason}": int(n) for reason, n in quarantine_reasons.items()},
+        }
+    )
+    sample_order = "order by hash(customer_id), customer_id"
+    # customer_personas and customer_segments hold the same customers, so the same hash order samples the
+    # same ones from both.
+    personas_sample = query(
+        "customer_personas",
+        f"select customer_id, persona_name, income, spend_total, is_extreme_income from t "
+        f"{sample_order} limit {POINT_ROWS}",
+    )
+    segments_sample = query(
+        "customer_segments", f"select customer_id, pc1, pc2, pc3 from t {sample_order} limit {POINT_ROWS}"
+    )
+    points = personas_sample.merge(segments_sample, on="customer_id", how="inner")
+    return CustomerReportInputs(
+        row_count=int(query("stg_smartcart__customers", "select count(*) as n from t")["n"].iloc[0]),
+        raw_sample=query("stg_smartcart__customers", f"select * from t {sample_order} limit {SAMPLE_ROWS}"),
+        missing_counts=pd.Series({c: int(missing[c]) for c in raw_columns}),
+        outliers=query(
+            "customers",
+            "select income, birth_year, is_extreme_income, is_implausible_birth_year from t "
+            "where is_extreme_income or is_implausible_birth_year",
+        ),
+        row_counts_by_flag=by_flag,
+        quarantine_reasons=quarantine_reasons,
+        exclusion_reasons=_reason_counts(query, "customers", "fit_exclusion_reasons"),
+        customers_scored=int(flags["customers_scored"]),
+        customers_excluded=int(flags["excluded"]),
+        customers_imputed=int(flags["imputed"]),
+        quarantined=int(query("customer_quarantine", "select count(*) as n from t")["n"].iloc[0]),
+        as_of_date=flags["as_of_date"],
+        features_sample=query("customer_features", f"select * from t {sample_order} limit {SAMPLE_ROWS}"),
+        points=points,
+        persona_profiles=query("persona_profiles", "select * from t"),
+        centroids=query("customer_segment_centroids", "select * from t"),
+        cluster_personas=query("customer_cluster_personas", "select * from t"),
+        k_selection=query("k_selection", "select * from t where segmentation_name = 'customers'"),
+        feature_labels=query("feature_labels", "select * from t where segmentation_name = 'customers'"),
+    )
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -59,26 +155,27 @@ def _signed(value: float) -> str:
 def build_customer_report(inputs: CustomerReportInputs, directory: Path) -> list[tuple[str, str]]:
     """Write the plots and the report for the customer segmentation. Returns (path, kind) pairs."""
     directory.mkdir(parents=True, exist_ok=True)
-    labels = dict(zip(inputs.feature_labels["feature_name"], inputs.feature_labels["feature_label"]))
-    points = inputs.segments.merge(
-        inputs.customer_personas[["customer_id", "persona_name"]], on="customer_id", how="inner"
+    labels = dict(
+        zip(inputs.feature_labels["feature_name"], inputs.feature_labels["feature_label"], strict=True)
     )
     named_centroids = inputs.centroids.merge(
         inputs.cluster_personas[["cluster_id", "persona_name"]], on="cluster_id", how="inner"
     )
     written = [
         plots.raw_input_profile(
-            inputs.raw,
-            inputs.customers,
-            inputs.quarantine["quarantine_reasons"].str.split(",").explode().dropna(),
+            inputs.raw_sample,
+            inputs.row_count,
+            inputs.missing_counts,
+            inputs.outliers,
+            inputs.row_counts_by_flag,
             directory / "raw_input_profile.png",
         ),
-        plots.correlation_heatmap(inputs.features, directory / "feature_correlations.png"),
+        plots.correlation_heatmap(inputs.features_sample, directory / "feature_correlations.png"),
         plots.k_selection_curves(inputs.k_selection, directory / "k_selection.png"),
-        plots.pca_scatter_2d(points, directory / "pca_2d.png"),
-        plots.pca_scatter_3d(points, directory / "pca_3d.png"),
+        plots.pca_scatter_2d(inputs.points, directory / "pca_2d.png"),
+        plots.pca_scatter_3d(inputs.points, directory / "pca_3d.png"),
         plots.persona_heatmap(named_centroids, labels, directory / "persona_heatmap.png"),
-        plots.income_vs_spend(inputs.customer_personas, directory / "income_vs_spend.png"),
+        plots.income_vs_spend(inputs.points, directory / "income_vs_spend.png"),
     ]
     text = customer_report_markdown(inputs)
     (directory / "insights.md").write_text(text, encoding="utf-8")
@@ -91,11 +188,13 @@ def build_customer_report(inputs: CustomerReportInputs, directory: Path) -> list
 
 
 def customer_report_markdown(inputs: CustomerReportInputs) -> str:
-    profiles = inputs.persona_profiles.sort_values(["customer_count", "persona_name"], ascending=[False, True])
+    profiles = inputs.persona_profiles.sort_values(
+        ["customer_count", "persona_name"], ascending=[False, True]
+    )
     chosen = inputs.k_selection[inputs.k_selection["is_chosen"]]
     k = int(chosen["k"].iloc[0]) if len(chosen) else len(profiles)
     scored = int(profiles["customer_count"].sum())
-    as_of = inputs.customers["as_of_date"].iloc[0] if len(inputs.customers) else "n/a"
+    as_of = inputs.as_of_date
     version = profiles["model_version"].iloc[0] if len(profiles) else "n/a"
     lines = [
         "# SmartCart customer insights",
@@ -106,9 +205,11 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
         "",
         f"- **{scored:,} customers** scored into **{len(profiles)} personas** (k = {k}).",
         f"- Largest persona: **{profiles.iloc[0]['persona_name']}** "
-        f"({profiles.iloc[0]['customer_share']:.0%} of customers)." if len(profiles) else "- No personas.",
-        f"- {len(inputs.raw):,} rows read, {len(inputs.quarantine):,} quarantined, "
-        f"{int(inputs.customers['is_excluded_from_fit'].sum()):,} scored but left out of fitting.",
+        f"({profiles.iloc[0]['customer_share']:.0%} of customers)."
+        if len(profiles)
+        else "- No personas.",
+        f"- {inputs.row_count:,} rows read, {inputs.quarantined:,} quarantined, "
+        f"{inputs.customers_excluded:,} scored but left out of fitting.",
         "",
         "## Personas at a glance",
         "",
@@ -157,14 +258,8 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
             "chosen": ks["is_chosen"].map({True: "yes", False: ""}),
         }
     )
-    quarantine_counts = (
-        inputs.quarantine["quarantine_reasons"].str.split(",").explode().value_counts().to_dict()
-        if len(inputs.quarantine)
-        else {}
-    )
-    exclusion_counts = (
-        inputs.customers["fit_exclusion_reasons"].replace("", pd.NA).dropna().str.split(",").explode().value_counts()
-    )
+    quarantine_counts = inputs.quarantine_reasons.to_dict()
+    exclusion_counts = inputs.exclusion_reasons.to_dict()
     lines += [
         "## How the number of personas was chosen",
         "",
@@ -178,12 +273,12 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
         "",
         "## Data quality",
         "",
-        f"- Rows read: {len(inputs.raw):,}",
-        f"- Quarantined (not scored): {len(inputs.quarantine):,}"
+        f"- Rows read: {inputs.row_count:,}",
+        f"- Quarantined (not scored): {inputs.quarantined:,}"
         + ("".join(f"\n  - {reason}: {count:,}" for reason, count in sorted(quarantine_counts.items()))),
-        f"- Scored but left out of fitting: {int(inputs.customers['is_excluded_from_fit'].sum()):,}"
+        f"- Scored but left out of fitting: {inputs.customers_excluded:,}"
         + "".join(f"\n  - {reason}: {count:,}" for reason, count in sorted(exclusion_counts.items())),
-        f"- Income imputed with the median: {int(inputs.customers['is_income_imputed'].sum()):,}",
+        f"- Income imputed with the median: {inputs.customers_imputed:,}",
         "",
         "![Raw input profile](raw_input_profile.png)",
         "",

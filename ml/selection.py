@@ -92,9 +92,13 @@ def choose_k(table: pd.DataFrame, config: SegmentationConfig) -> KChoice:
     if table.empty:
         raise ValueError("the k sweep produced no candidate: too few distinct rows to segment")
     stable = table[table["stability_ari"] >= config.min_stability]
-    pool, stable_note = (stable, f"stability >= {config.min_stability}") if len(stable) else (
-        table,
-        f"no k reached stability {config.min_stability}, so all k considered",
+    pool, stable_note = (
+        (stable, f"stability >= {config.min_stability}")
+        if len(stable)
+        else (
+            table,
+            f"no k reached stability {config.min_stability}, so all k considered",
+        )
     )
     best = pool["silhouette"].max()
     near = pool[pool["silhouette"] >= best - 0.01].sort_values(["davies_bouldin", "k"])

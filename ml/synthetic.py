@@ -46,18 +46,24 @@ def generate_customers(n_rows: int, seed: int = 0) -> pd.DataFrame:
     purchases = np.maximum(1, rng.poisson(3 + spend_total / 80))
     web_weight = np.where(visits > 8, 0.5, 0.3)
     channel = np.column_stack([web_weight, catalog_weight, 1 - web_weight - catalog_weight])
-    channel_counts = np.array([rng.multinomial(p, c) for p, c in zip(purchases, channel)]) if n_rows < 50_000 else (
-        np.floor(channel * purchases[:, None]).astype(np.int64)
+    channel_counts = (
+        np.array([rng.multinomial(p, c) for p, c in zip(purchases, channel, strict=True)])
+        if n_rows < 50_000
+        else (np.floor(channel * purchases[:, None]).astype(np.int64))
     )
     enrolled = pd.Timestamp("2012-07-30") + pd.to_timedelta(rng.integers(0, 700, n_rows), unit="D")
     frame = pd.DataFrame(
         {
             "ID": np.arange(1, n_rows + 1) + 100_000,
             "Year_Birth": rng.integers(1945, 1997, n_rows),
-            "Education": rng.choice(["Graduation", "PhD", "Master", "2n Cycle", "Basic"], n_rows,
-                                    p=[0.5, 0.22, 0.16, 0.09, 0.03]),
-            "Marital_Status": rng.choice(["Married", "Together", "Single", "Divorced", "Widow"], n_rows,
-                                         p=[0.39, 0.26, 0.21, 0.1, 0.04]),
+            "Education": rng.choice(
+                ["Graduation", "PhD", "Master", "2n Cycle", "Basic"], n_rows, p=[0.5, 0.22, 0.16, 0.09, 0.03]
+            ),
+            "Marital_Status": rng.choice(
+                ["Married", "Together", "Single", "Divorced", "Widow"],
+                n_rows,
+                p=[0.39, 0.26, 0.21, 0.1, 0.04],
+            ),
             "Income": income,
             "Kidhome": kids,
             "Teenhome": children - kids,
@@ -76,8 +82,13 @@ def generate_customers(n_rows: int, seed: int = 0) -> pd.DataFrame:
             "NumWebVisitsMonth": np.minimum(20, rng.poisson(visits)),
         }
     )
-    for campaign, rate in [("AcceptedCmp3", 0.07), ("AcceptedCmp4", 0.07), ("AcceptedCmp5", 0.07),
-                           ("AcceptedCmp1", 0.06), ("AcceptedCmp2", 0.01)]:
+    for campaign, rate in [
+        ("AcceptedCmp3", 0.07),
+        ("AcceptedCmp4", 0.07),
+        ("AcceptedCmp5", 0.07),
+        ("AcceptedCmp1", 0.06),
+        ("AcceptedCmp2", 0.01),
+    ]:
         frame[campaign] = rng.binomial(1, np.where(group == 0, rate * 2.5, rate * 0.5))
     frame["Complain"] = rng.binomial(1, 0.01, n_rows)
     frame["Z_CostContact"] = 3

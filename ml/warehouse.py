@@ -16,7 +16,9 @@ def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get("SMARTCART_DUCKDB_PATH") or DEFAULT_DATABASE)
 
 
-def read_frame(sql: str, database: str | os.PathLike[str] | None = None, parameters: list | None = None) -> pd.DataFrame:
+def read_frame(
+    sql: str, database: str | os.PathLike[str] | None = None, parameters: list | None = None
+) -> pd.DataFrame:
     """Run a read-only query and close the connection at once (DuckDB allows one writer per file)."""
     path = database_path(database)
     if not path.exists():

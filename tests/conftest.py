@@ -51,11 +51,19 @@ class Build:
         }
 
     def dbt(self, *arguments: str, dbt_vars: dict | None = None) -> Build:
-        command = [str(Path(sys.executable).parent / "dbt"), *arguments, "--project-dir", str(ROOT),
-                   "--profiles-dir", str(ROOT)]
+        command = [
+            str(Path(sys.executable).parent / "dbt"),
+            *arguments,
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
+        ]
         if dbt_vars:
             command += ["--vars", json.dumps(dbt_vars)]
-        result = subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900)
+        result = subprocess.run(
+            command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900
+        )
         self.returncode, self.output = result.returncode, result.stdout + result.stderr
         return self
 

@@ -79,19 +79,18 @@
         ~ ". Columns found: " ~ (found | join(', ') | truncate(300)) ~ "." ~ hint) }}
   {% endif %}
 
-  {# 2. Rows, and every value parses as its declared type (one scan for all columns). #}
+  {# 2. Rows, distinct keys, and every value parses as its declared type: one scan for all of it. #}
   {% set typed = [] %}
   {% for name, column in node.columns.items() %}
     {% if (column.data_type or 'varchar') | lower != 'varchar' %}{% do typed.append(name) %}{% endif %}
   {% endfor %}
   {% set checks %}
     select
-      count(*) as row_count
+      count(*) as row_count,
+      {% if key_column %}count(*) - count(distinct trim({{ adapter.quote(key_column) }})){% else %}0{% endif %}
+          as surplus_key_rows
       {% for name in typed %}
       , count(*) filter (where {{ try_cast_failure_condition(name, node.columns[name]) }})
-      , array_to_string(list_transform(list_slice(list(distinct {{ adapter.quote(name) }})
-            filter (where {{ try_cast_failure_condition(name, node.columns[name]) }}), 1, 3),
-            lambda value: '''' || value || ''''), ', ')
       {% endfor %}
     from {{ relation }}
   {% endset %}
@@ -99,31 +98,40 @@
   {% if row[0] == 0 %}
     {{ exceptions.raise_compiler_error(where ~ " has a header but no data rows (or is empty).") }}
   {% endif %}
-  {% set problems = [] %}
+  {% set failing_columns = [] %}
   {% for name in typed %}
-    {% set failing = row[1 + 2 * loop.index0] %}
-    {% if failing > 0 %}
+    {% if row[2 + loop.index0] > 0 %}{% do failing_columns.append(name) %}{% endif %}
+  {% endfor %}
+  {% if failing_columns %}
+    {# Slow path, only for a bad file: collect examples of the failing values. #}
+    {% set examples_query %}
+      select
+      {% for name in failing_columns %}
+        array_to_string(list_transform(list_slice(list(distinct {{ adapter.quote(name) }})
+            filter (where {{ try_cast_failure_condition(name, node.columns[name]) }}), 1, 3),
+            lambda value: '''' || value || ''''), ', '){% if not loop.last %},{% endif %}
+      {% endfor %}
+      from {{ relation }}
+    {% endset %}
+    {% set examples = run_query(examples_query).rows[0] %}
+    {% set problems = [] %}
+    {% for name in failing_columns %}
       {% set column = node.columns[name] %}
       {% set expected = column.data_type ~ (" in format " ~ column.meta.format if column.meta.get('format') else '') %}
-      {% set examples = row[2 + 2 * loop.index0] %}
-      {% do problems.append("column " ~ name ~ ": " ~ failing ~ " value(s) are not " ~ expected
-          ~ ", e.g. " ~ examples) %}
-    {% endif %}
-  {% endfor %}
-  {% if problems %}
+      {% do problems.append("column " ~ name ~ ": " ~ row[2 + typed.index(name)] ~ " value(s) are not "
+          ~ expected ~ ", e.g. " ~ examples[loop.index0]) %}
+    {% endfor %}
     {{ exceptions.raise_compiler_error(where ~ " has values that cannot be parsed: " ~ problems | join('; ') ~ ".") }}
   {% endif %}
 
-  {# 3. Keys are unique: two rows under one id cannot both be right. #}
-  {% if key_column %}
+  {# 3. Keys are unique: two rows under one id cannot both be right. Examples only when there is a problem. #}
+  {% if key_column and row[1] > 0 %}
     {% set duplicates = run_query("select count(*), array_to_string(list_slice(list(key order by key), 1, 3), ', ')"
         ~ " from (select trim(" ~ adapter.quote(key_column) ~ ") as key from " ~ relation
         ~ " group by 1 having count(*) > 1)").rows[0] %}
-    {% if duplicates[0] > 0 %}
-      {{ exceptions.raise_compiler_error(where ~ ": column " ~ key_column ~ " has " ~ duplicates[0]
-          ~ " duplicated value(s), e.g. " ~ duplicates[1]
-          ~ ". Each row must have its own " ~ key_column ~ ".") }}
-    {% endif %}
+    {{ exceptions.raise_compiler_error(where ~ ": column " ~ key_column ~ " has " ~ duplicates[0]
+        ~ " duplicated value(s), e.g. " ~ duplicates[1]
+        ~ ". Each row must have its own " ~ key_column ~ ".") }}
   {% endif %}
   {{ return('') }}
 {% endmacro %}

@@ -25,7 +25,7 @@ def _replace_field(lines: list[str], row: int, column: str, value: str) -> list[
     header = lines[0].split("\t")
     fields = lines[row].split("\t")
     fields[header.index(column)] = value
-    return [*lines[:row], "\t".join(fields), *lines[row + 1:]]
+    return [*lines[:row], "\t".join(fields), *lines[row + 1 :]]
 
 
 def _drop_column(lines: list[str], column: str) -> list[str]:
@@ -35,14 +35,22 @@ def _drop_column(lines: list[str], column: str) -> list[str]:
 
 CASES = {
     "missing column": (lambda lines: _drop_column(lines, "Income"), ["missing required column(s) Income"]),
-    "wrong delimiter": (lambda lines: [line.replace("\t", ",") for line in lines],
-                        ["single column", "tab-separated"]),
-    "unparseable date": (lambda lines: _replace_field(lines, 3, "Dt_Customer", "2013/03/08"),
-                         ["column Dt_Customer", "'2013/03/08'", "%d-%m-%Y"]),
-    "text in a number": (lambda lines: _replace_field(lines, 5, "MntWines", "lots"),
-                         ["column MntWines", "'lots'", "bigint"]),
-    "thousands separator": (lambda lines: _replace_field(lines, 2, "Income", "58,138"),
-                            ["column Income", "'58,138'"]),
+    "wrong delimiter": (
+        lambda lines: [line.replace("\t", ",") for line in lines],
+        ["single column", "tab-separated"],
+    ),
+    "unparseable date": (
+        lambda lines: _replace_field(lines, 3, "Dt_Customer", "2013/03/08"),
+        ["column Dt_Customer", "'2013/03/08'", "%d-%m-%Y"],
+    ),
+    "text in a number": (
+        lambda lines: _replace_field(lines, 5, "MntWines", "lots"),
+        ["column MntWines", "'lots'", "bigint"],
+    ),
+    "thousands separator": (
+        lambda lines: _replace_field(lines, 2, "Income", "58,138"),
+        ["column Income", "'58,138'"],
+    ),
     "duplicate ids": (lambda lines: [*lines, lines[1]], ["column ID", "duplicated", "5524"]),
     "header only": (lambda lines: lines[:1], ["no data rows"]),
 }
@@ -69,14 +77,21 @@ def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
     path = _write(tmp_path, lines)
     result = build.dbt("build", dbt_vars={"customers_file": str(path)})
     assert result.returncode == 0, result.output[-3000:]
-    quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index("customer_id")
+    quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index(
+        "customer_id"
+    )
     assert len(quarantine) == 4
     assert set(quarantine["quarantine_reasons"]) == {
-        "negative_spend", "unknown_education", "unknown_marital_status", "birth_year_after_as_of_date"
+        "negative_spend",
+        "unknown_education",
+        "unknown_marital_status",
+        "birth_year_after_as_of_date",
     }
     scored = build.query("select count(*) as n from customer_personas")["n"].iloc[0]
     assert scored == len(lines) - 1 - 4
-    assert not set(quarantine.index) & set(build.query("select customer_id from customer_personas")["customer_id"])
+    assert not set(quarantine.index) & set(
+        build.query("select customer_id from customer_personas")["customer_id"]
+    )
 
 
 def test_a_varying_constant_column_fails_its_test_and_stops_the_personas(build, tmp_path):

@@ -50,13 +50,24 @@ def test_flagged_customers_are_scored_but_not_fitted(small_build):
     assert flagged["is_income_imputed"].sum() >= 20
     assert flagged["persona_name"].notna().all()
     runs = small_build.query("select rows_available, rows_scored from segmentation_runs")
-    assert runs["rows_scored"].iloc[0] - runs["rows_available"].iloc[0] == flagged["is_excluded_from_fit"].sum()
+    assert (
+        runs["rows_scored"].iloc[0] - runs["rows_available"].iloc[0] == flagged["is_excluded_from_fit"].sum()
+    )
 
 
 def test_build_writes_plots_report_and_a_verifiable_artifact(small_build):
     folder = small_build.reports / "customers"
-    for name in ["raw_input_profile.png", "feature_correlations.png", "k_selection.png", "pca_2d.png",
-                 "pca_3d.png", "persona_heatmap.png", "income_vs_spend.png", "insights.md", "insights.html"]:
+    for name in [
+        "raw_input_profile.png",
+        "feature_correlations.png",
+        "k_selection.png",
+        "pca_2d.png",
+        "pca_3d.png",
+        "persona_heatmap.png",
+        "income_vs_spend.png",
+        "insights.md",
+        "insights.html",
+    ]:
         assert (folder / name).stat().st_size > 1000, name
     report = (folder / "insights.md").read_text()
     for persona in small_build.query("select persona_name from persona_profiles")["persona_name"]:
@@ -74,9 +85,12 @@ def test_two_consecutive_builds_give_identical_labels(build):
     personas_one = build.query("select customer_id, persona_name from customer_personas order by customer_id")
     second = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)})
     assert second.returncode == 0, second.output[-3000:]
-    pd.testing.assert_frame_equal(labels_one, build.query("select * from customer_segments order by customer_id"))
     pd.testing.assert_frame_equal(
-        personas_one, build.query("select customer_id, persona_name from customer_personas order by customer_id")
+        labels_one, build.query("select * from customer_segments order by customer_id")
+    )
+    pd.testing.assert_frame_equal(
+        personas_one,
+        build.query("select customer_id, persona_name from customer_personas order by customer_id"),
     )
     assert len(build.query("select * from segmentation_runs")) == 2  # one row per fit
 

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.integration
 
 
 def test_smartcart_run_builds_and_prints_the_persona_table(build):
-    command = [str(Path(sys.executable).parent / "smartcart"), "run", "--customers-file", str(SMALL_CUSTOMERS),
-               "--db", str(build.database)]
+    command = [
+        str(Path(sys.executable).parent / "smartcart"),
+        "run",
+        "--customers-file",
+        str(SMALL_CUSTOMERS),
+        "--db",
+        str(build.database),
+    ]
     result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Personas (persona_profiles):" in result.stdout
@@ -26,8 +32,14 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
 def test_smartcart_run_reports_a_failed_build(build, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("ID,Year_Birth\n1,1980\n")
-    command = [str(Path(sys.executable).parent / "smartcart"), "run", "--customers-file", str(bad),
-               "--db", str(build.database)]
+    command = [
+        str(Path(sys.executable).parent / "smartcart"),
+        "run",
+        "--customers-file",
+        str(bad),
+        "--db",
+        str(build.database),
+    ]
     result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert "missing required column" in result.stdout + result.stderr

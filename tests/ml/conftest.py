@@ -12,7 +12,11 @@ BLOB_FEATURES = ("f1", "f2", "f3", "f4", "f5")
 
 def blob_frame(n_rows: int = 1200, centers: int = 4, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
     points, truth = make_blobs(
-        n_samples=n_rows, centers=centers, n_features=len(BLOB_FEATURES), cluster_std=1.0, random_state=seed,
+        n_samples=n_rows,
+        centers=centers,
+        n_features=len(BLOB_FEATURES),
+        cluster_std=1.0,
+        random_state=seed,
         center_box=(-12, 12),
     )
     frame = pd.DataFrame(points, columns=list(BLOB_FEATURES))

@@ -10,9 +10,20 @@ from tests.ml.conftest import BLOB_FEATURES, blob_config
 def test_artifact_round_trips_and_scores_like_the_fit(blobs, tmp_path):
     frame, _ = blobs
     model, labels, sidecar = fit_segmentation(frame, blob_config(n_clusters=4), str(tmp_path))
-    loaded, loaded_sidecar = load_segmentation_model("blobs", str(tmp_path), expected_sha256=sidecar["artifact_sha256"])
-    assert loaded.assign(frame)["cluster_id"].tolist() == labels.sort_values("entity_id")["cluster_id"].tolist()
-    for key in ("library_versions", "feature_list", "configuration", "data_fingerprint", "metrics", "artifact_sha256"):
+    loaded, loaded_sidecar = load_segmentation_model(
+        "blobs", str(tmp_path), expected_sha256=sidecar["artifact_sha256"]
+    )
+    assert (
+        loaded.assign(frame)["cluster_id"].tolist() == labels.sort_values("entity_id")["cluster_id"].tolist()
+    )
+    for key in (
+        "library_versions",
+        "feature_list",
+        "configuration",
+        "data_fingerprint",
+        "metrics",
+        "artifact_sha256",
+    ):
         assert key in loaded_sidecar
     assert loaded_sidecar["feature_list"] == list(BLOB_FEATURES)
     assert len(loaded_sidecar["k_selection"]) == 7

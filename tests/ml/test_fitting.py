@@ -2,9 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml.accumulators import CentroidAccumulator, Fingerprint
 from ml.config import ConfigurationError
 from ml.engine import fit_segmentation
-from ml.fitting import SegmentationModel, data_fingerprint
+from ml.feature_source import FrameSource
+from ml.fitting import SegmentationModel
 from ml.preprocessing import FeatureSchemaError
 from tests.ml.conftest import BLOB_FEATURES, blob_config, blob_frame
 
@@ -46,7 +48,14 @@ def test_fitting_on_a_sample_assigns_everyone(blobs):
     labels = model.assign(frame)
     assert model.n_rows_fitted_ == 500
     assert len(labels) == 3000
-    assert set(labels.columns) >= {"cluster_id", "distance_to_centroid", "margin_to_next_centroid", "pc1", "pc2", "pc3"}
+    assert set(labels.columns) >= {
+        "cluster_id",
+        "distance_to_centroid",
+        "margin_to_next_centroid",
+        "pc1",
+        "pc2",
+        "pc3",
+    }
     assert (labels["margin_to_next_centroid"] >= 0).all()
 
 
@@ -78,10 +87,48 @@ def test_bad_settings_are_rejected():
     assert blob_config(n_clusters="4").n_clusters == 4
 
 
-def test_fingerprint_ignores_row_order_but_not_values(blobs):
+def _fingerprint(frame: pd.DataFrame, batch_rows: int) -> str:
+    fingerprint = Fingerprint(["entity_id", *BLOB_FEATURES])
+    for batch in FrameSource(frame, blob_config()).batches(batch_rows):
+        fingerprint.add(batch)
+    return fingerprint.hexdigest()
+
+
+def test_fingerprint_ignores_row_order_and_batching_but_not_values(blobs):
     frame, _ = blobs
-    columns = ["entity_id", *BLOB_FEATURES]
-    assert data_fingerprint(frame, columns) == data_fingerprint(frame.iloc[::-1], columns)
+    assert _fingerprint(frame, 100) == _fingerprint(frame.iloc[::-1], 333) == _fingerprint(frame, 10_000)
     changed = frame.copy()
     changed.loc[0, "f1"] += 1e-9
-    assert data_fingerprint(frame, columns) != data_fingerprint(changed, columns)
+    assert _fingerprint(frame, 100) != _fingerprint(changed, 100)
+
+
+def test_streamed_centroids_match_a_direct_computation(blobs):
+    frame, _ = blobs
+    frame = frame.copy()
+    frame.loc[:4, "is_excluded_from_fit"] = True
+    model = SegmentationModel(blob_config(n_clusters=4)).fit(frame)
+    labels = model.assign(frame)["cluster_id"].to_numpy()
+    accumulator = CentroidAccumulator(BLOB_FEATURES, 4)
+    fitted = ~frame["is_excluded_from_fit"].to_numpy()
+    for start in range(0, len(frame), 250):  # batches, as the engine streams them
+        part = slice(start, start + 250)
+        accumulator.add(frame.iloc[part], labels[part], fitted[part])
+    streamed = accumulator.result().set_index(["cluster_id", "feature_name"])
+    data = frame.loc[fitted, list(BLOB_FEATURES)]
+    means = data.groupby(labels[fitted]).mean()
+    z = (means - data.mean()) / data.std(ddof=0)
+    for cluster in range(4):
+        for feature in BLOB_FEATURES:
+            assert streamed.loc[(cluster, feature), "mean_value"] == pytest.approx(
+                means.loc[cluster, feature]
+            )
+            assert streamed.loc[(cluster, feature), "standardised_value"] == pytest.approx(
+                z.loc[cluster, feature]
+            )
+
+
+def test_engine_streams_batches_to_the_same_labels_as_one_batch(blobs, tmp_path):
+    frame, _ = blobs
+    _, one, _ = fit_segmentation(frame, blob_config(), str(tmp_path / "a"), batch_rows=100_000)
+    _, many, _ = fit_segmentation(frame, blob_config(), str(tmp_path / "b"), batch_rows=97)
+    pd.testing.assert_frame_equal(one, many)

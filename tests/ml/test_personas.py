@@ -2,9 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.fitting import SegmentationModel, centroid_profiles
+from ml.accumulators import CentroidAccumulator
+from ml.fitting import SegmentationModel
 from ml.personas import match_personas
-from tests.ml.conftest import BLOB_FEATURES, blob_config, blob_frame
+from tests.ml.conftest import BLOB_FEATURES, blob_config
 
 CATALOGUE = pd.DataFrame(
     {
@@ -25,9 +26,11 @@ TRAITS = pd.DataFrame(
 
 def personas_per_entity(model: SegmentationModel, frame: pd.DataFrame) -> pd.Series:
     labels = model.assign(frame)
-    centroids = centroid_profiles(frame, labels["cluster_id"], BLOB_FEATURES, "is_excluded_from_fit")
+    accumulator = CentroidAccumulator(BLOB_FEATURES, model.n_clusters_)
+    accumulator.add(frame, labels["cluster_id"].to_numpy(), ~frame["is_excluded_from_fit"].to_numpy())
+    centroids = accumulator.result()
     names = match_personas(centroids, CATALOGUE, TRAITS, min_match_score=0.25)
-    mapping = dict(zip(names["cluster_id"], names["persona_name"]))
+    mapping = dict(zip(names["cluster_id"], names["persona_name"], strict=True))
     return labels.set_index("entity_id")["cluster_id"].map(mapping)
 
 
@@ -50,8 +53,12 @@ def test_persona_names_do_not_depend_on_cluster_numbering(blobs):
 
 def test_refit_with_another_seed_keeps_every_customers_persona(blobs):
     frame, _ = blobs
-    first = personas_per_entity(SegmentationModel(blob_config(n_clusters=4, random_state=1)).fit(frame), frame)
-    second = personas_per_entity(SegmentationModel(blob_config(n_clusters=4, random_state=99)).fit(frame), frame)
+    first = personas_per_entity(
+        SegmentationModel(blob_config(n_clusters=4, random_state=1)).fit(frame), frame
+    )
+    second = personas_per_entity(
+        SegmentationModel(blob_config(n_clusters=4, random_state=99)).fit(frame), frame
+    )
     pd.testing.assert_series_equal(first, second)
 
 
@@ -65,7 +72,7 @@ def test_one_persona_per_cluster_and_fallback_names():
     )
     result = match_personas(centroids, CATALOGUE, TRAITS, min_match_score=0.25, labels={"f2": "feature two"})
     assert result["persona_name"].is_unique
-    by_cluster = dict(zip(result["cluster_id"], result["persona_name"]))
+    by_cluster = dict(zip(result["cluster_id"], result["persona_name"], strict=True))
     # Two clusters are high on f1 and only one can be "High F1": the stronger one gets it; the other's
     # best remaining persona scores below the threshold, so it is named from its traits.
     assert by_cluster[0] == "High F1"
@@ -95,11 +102,16 @@ def test_more_clusters_than_personas_get_unique_fallback_names():
 def test_matching_is_invariant_to_row_order_of_centroids(seed):
     rng = np.random.default_rng(seed)
     centroids = pd.DataFrame(
-        {"cluster_id": np.repeat(np.arange(4), 2), "feature_name": ["f1", "f2"] * 4,
-         "standardised_value": rng.normal(0, 1, 8)}
+        {
+            "cluster_id": np.repeat(np.arange(4), 2),
+            "feature_name": ["f1", "f2"] * 4,
+            "standardised_value": rng.normal(0, 1, 8),
+        }
     )
     relabel = {0: 2, 1: 0, 2: 3, 3: 1}
-    shuffled = centroids.assign(cluster_id=centroids["cluster_id"].map(relabel)).sample(frac=1, random_state=seed)
+    shuffled = centroids.assign(cluster_id=centroids["cluster_id"].map(relabel)).sample(
+        frac=1, random_state=seed
+    )
     a = match_personas(centroids, CATALOGUE, TRAITS, 0.25).set_index("cluster_id")["persona_name"]
     b = match_personas(shuffled, CATALOGUE, TRAITS, 0.25).set_index("cluster_id")["persona_name"]
     assert all(a[c] == b[relabel[c]] for c in range(4))

@@ -28,5 +28,8 @@ def test_customer_preprocessor_one_hot_encodes_education():
     transformed = build_preprocessor(CUSTOMERS).fit(frame)
     names = list(transformed.get_feature_names_out())
     assert [n for n in names if n.startswith("education_level_")] == [
-        "education_level_basic", "education_level_doctorate", "education_level_graduate", "education_level_master",
+        "education_level_basic",
+        "education_level_doctorate",
+        "education_level_graduate",
+        "education_level_master",
     ]

@@ -22,7 +22,12 @@ def test_sweep_records_every_metric_per_k(blobs):
     model = SegmentationModel(blob_config(k_min=2, k_max=6)).fit(frame)
     table = model.k_selection_
     assert list(table["k"]) == [2, 3, 4, 5, 6]
-    assert table[["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability_ari"]].notna().all().all()
+    assert (
+        table[["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability_ari"]]
+        .notna()
+        .all()
+        .all()
+    )
     assert table["inertia"].is_monotonic_decreasing
 
 

@@ -7,21 +7,25 @@ def model(dbt, session):
 
     import pandas as pd
 
-    from ml.report import CustomerReportInputs, build_customer_report
+    from ml.report import build_customer_report, load_customer_report_inputs
 
     reports_dir = dbt.config.get("reports_dir")
-    inputs = CustomerReportInputs(
-        raw=dbt.ref("stg_smartcart__customers").df(),
-        customers=dbt.ref("customers").df(),
-        quarantine=dbt.ref("customer_quarantine").df(),
-        features=dbt.ref("customer_features").df(),
-        customer_personas=dbt.ref("customer_personas").df(),
-        segments=dbt.ref("customer_segments").df(),
-        persona_profiles=dbt.ref("persona_profiles").df(),
-        centroids=dbt.ref("customer_segment_centroids").df(),
-        cluster_personas=dbt.ref("customer_cluster_personas").df(),
-        k_selection=dbt.ref("k_selection").df().query("segmentation_name == 'customers'"),
-        feature_labels=dbt.ref("feature_labels").df().query("segmentation_name == 'customers'"),
+    relations = {
+        "stg_smartcart__customers": dbt.ref("stg_smartcart__customers"),
+        "customers": dbt.ref("customers"),
+        "customer_quarantine": dbt.ref("customer_quarantine"),
+        "customer_features": dbt.ref("customer_features"),
+        "customer_personas": dbt.ref("customer_personas"),
+        "customer_segments": dbt.ref("customer_segments"),
+        "persona_profiles": dbt.ref("persona_profiles"),
+        "customer_segment_centroids": dbt.ref("customer_segment_centroids"),
+        "customer_cluster_personas": dbt.ref("customer_cluster_personas"),
+        "k_selection": dbt.ref("k_selection"),
+        "feature_labels": dbt.ref("feature_labels"),
+    }
+    inputs = load_customer_report_inputs(
+        lambda name, sql: relations[name].query("t", sql).df(),
+        lambda name: list(relations[name].columns),
     )
     files = build_customer_report(inputs, Path(reports_dir) / "customers")
     return pd.DataFrame(files, columns=["file_path", "file_kind"])
