@@ -25,7 +25,7 @@ class CentroidAccumulator:
         self.shift: np.ndarray | None = None
 
     def add(self, batch: pd.DataFrame, clusters: np.ndarray, fitted: np.ndarray) -> None:
-        values = batch.loc[fitted, self.features].apply(pd.to_numeric).to_numpy(dtype=float)
+        values = batch.loc[fitted, self.features].to_numpy(dtype=float)
         clusters = np.asarray(clusters)[fitted]
         if not len(values):
             return

@@ -47,8 +47,8 @@ class SegmentationConfig:
     # Rows used to fit; everyone is assigned afterwards. docs/performance.md shows the assignment quality.
     fit_sample_size: int = 50_000
     # The k sweep, silhouette and Ward run on smaller samples: their cost grows faster than linearly.
-    sweep_sample_size: int = 6_000
-    silhouette_sample_size: int = 3_000
+    sweep_sample_size: int = 5_000
+    silhouette_sample_size: int = 2_000
     ward_sample_size: int = 4_000
     n_bootstrap: int = 5
     min_stability: float = 0.75

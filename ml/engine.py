@@ -72,8 +72,8 @@ def fit_segmentation(
         centroids.add(batch, labels["cluster_id"].to_numpy(), fitted)
         fingerprint.add(batch)
         parts.append(labels)
-    labels = pd.concat(parts, ignore_index=True).sort_values(config.id_column, kind="stable")
-    labels = labels.reset_index(drop=True)
+    # Rows stay in the order the source delivers them (deterministic for a given table); no sorted copy.
+    labels = pd.concat(parts, ignore_index=True)
     if labels[config.id_column].duplicated().any():
         dupes = labels.loc[labels[config.id_column].duplicated(), config.id_column].head(3).tolist()
         raise FeatureSchemaError(f"{config.name}: {config.id_column} is not unique, e.g. {dupes}")

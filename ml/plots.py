@@ -20,7 +20,8 @@ MAX_POINTS = 5_000
 
 def _save(figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    # Layout is fixed per figure (tight_layout / constrained); bbox_inches="tight" would draw it twice.
+    figure.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(figure)
     return path
 
@@ -85,7 +86,7 @@ def correlation_heatmap(features: pd.DataFrame, path: Path) -> Path:
     numeric = features.select_dtypes(include=["number", "bool"]).astype(float)
     numeric = numeric.loc[:, numeric.std() > 0].drop(columns=["customer_id"], errors="ignore")
     corr = numeric.corr()
-    figure, axis = plt.subplots(figsize=(13, 11))
+    figure, axis = plt.subplots(figsize=(13, 11), layout="constrained")
     image = axis.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
     axis.set_xticks(range(len(corr)), corr.columns, rotation=90, fontsize=8)
     axis.set_yticks(range(len(corr)), corr.columns, fontsize=8)
@@ -98,7 +99,7 @@ def k_selection_curves(k_table: pd.DataFrame, path: Path) -> Path:
     """Elbow (inertia) and silhouette side by side, the chosen k marked."""
     table = k_table.sort_values("k")
     chosen = int(table.loc[table["is_chosen"], "k"].iloc[0]) if table["is_chosen"].any() else None
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), layout="constrained")
     left.plot(table["k"], table["inertia"], marker="o")
     left.set(title="Elbow: inertia by k", xlabel="k", ylabel="inertia")
     right.plot(table["k"], table["silhouette"], marker="o", color="#55A868", label="silhouette")
@@ -115,7 +116,7 @@ def k_selection_curves(k_table: pd.DataFrame, path: Path) -> Path:
 def pca_scatter_2d(points: pd.DataFrame, path: Path) -> Path:
     sample = _sample(points)
     colours = _persona_colours(points["persona_name"].unique().tolist())
-    figure, axis = plt.subplots(figsize=(9, 7))
+    figure, axis = plt.subplots(figsize=(9, 7), layout="constrained")
     for name, group in sample.groupby("persona_name"):
         axis.scatter(group["pc1"], group["pc2"], s=8, alpha=0.6, color=colours[name], label=name)
     axis.set(title="Customers in PCA space (PC1 x PC2) by persona", xlabel="PC1", ylabel="PC2")
@@ -126,7 +127,7 @@ def pca_scatter_2d(points: pd.DataFrame, path: Path) -> Path:
 def pca_scatter_3d(points: pd.DataFrame, path: Path) -> Path:
     sample = _sample(points)
     colours = _persona_colours(points["persona_name"].unique().tolist())
-    figure = plt.figure(figsize=(9, 8))
+    figure = plt.figure(figsize=(9, 8), layout="constrained")
     axis = figure.add_subplot(projection="3d")
     for name, group in sample.groupby("persona_name"):
         axis.scatter(
@@ -142,7 +143,9 @@ def persona_heatmap(centroids: pd.DataFrame, labels: dict[str, str], path: Path)
     wide = centroids.pivot(index="persona_name", columns="feature_name", values="standardised_value")
     wide = wide.rename(columns=lambda name: labels.get(name, name))
     limit = max(1.0, float(np.nanmax(np.abs(wide.to_numpy()))))
-    figure, axis = plt.subplots(figsize=(max(10, 0.6 * wide.shape[1]), 1.2 + 0.7 * len(wide)))
+    figure, axis = plt.subplots(
+        figsize=(max(10, 0.6 * wide.shape[1]), 2.5 + 0.7 * len(wide)), layout="constrained"
+    )
     image = axis.imshow(wide.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     axis.set_xticks(range(wide.shape[1]), wide.columns, rotation=60, ha="right", fontsize=9)
     axis.set_yticks(range(len(wide)), wide.index)
@@ -156,7 +159,7 @@ def persona_heatmap(centroids: pd.DataFrame, labels: dict[str, str], path: Path)
 def income_vs_spend(customers: pd.DataFrame, path: Path) -> Path:
     sample = _sample(customers[~customers["is_extreme_income"].astype(bool)])
     colours = _persona_colours(customers["persona_name"].unique().tolist())
-    figure, axis = plt.subplots(figsize=(9, 6.5))
+    figure, axis = plt.subplots(figsize=(9, 6.5), layout="constrained")
     for name, group in sample.groupby("persona_name"):
         axis.scatter(group["income"], group["spend_total"], s=8, alpha=0.6, color=colours[name], label=name)
     axis.set(

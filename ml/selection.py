@@ -79,13 +79,14 @@ class KChoice:
 
 
 def choose_k(table: pd.DataFrame, config: SegmentationConfig) -> KChoice:
-    """The documented rule (docs/modelling.md).
+    """The documented rule (docs/modelling.md): a majority vote of three indices among stable k.
 
     1. ``n_clusters`` set by the user wins.
-    2. Otherwise keep the k whose bootstrap stability (mean ARI) is at least ``min_stability``; if none
-       is, keep them all.
-    3. Among those, take the k with the highest silhouette; a k within 0.01 of the best silhouette and
-       with a better (lower) Davies-Bouldin index is preferred, then the smaller k.
+    2. Candidates: the k whose bootstrap stability (mean ARI) is at least ``min_stability``; all k if none.
+    3. Each index votes for its best candidate: silhouette (highest), Calinski-Harabasz (highest),
+       Davies-Bouldin (lowest). The k with most votes wins; a tie goes to the best mean rank over the
+       three indices, then to the smaller k. One index alone can drift (Davies-Bouldin keeps falling with k
+       on diffuse data, Calinski-Harabasz favours small k); agreement of two is harder to get by accident.
     """
     if config.n_clusters is not None:
         return KChoice(config.n_clusters, f"k={config.n_clusters} set by the n_clusters setting")
@@ -95,17 +96,30 @@ def choose_k(table: pd.DataFrame, config: SegmentationConfig) -> KChoice:
     pool, stable_note = (
         (stable, f"stability >= {config.min_stability}")
         if len(stable)
-        else (
-            table,
-            f"no k reached stability {config.min_stability}, so all k considered",
-        )
+        else (table, f"no k reached stability {config.min_stability}, so all k considered")
     )
-    best = pool["silhouette"].max()
-    near = pool[pool["silhouette"] >= best - 0.01].sort_values(["davies_bouldin", "k"])
-    chosen = int(near.iloc[0]["k"])
+    pool = pool.set_index("k")
+    votes = pd.Series(0, index=pool.index)
+    voters = {
+        "silhouette": pool["silhouette"].idxmax(),
+        "Calinski-Harabasz": pool["calinski_harabasz"].idxmax(),
+        "Davies-Bouldin": pool["davies_bouldin"].idxmin(),
+    }
+    for k in voters.values():
+        votes[k] += 1
+    mean_rank = (
+        pool["silhouette"].rank(ascending=False)
+        + pool["calinski_harabasz"].rank(ascending=False)
+        + pool["davies_bouldin"].rank(ascending=True)
+    ) / 3
+    order = pd.DataFrame({"votes": votes, "mean_rank": mean_rank, "candidate": pool.index})
+    ranked = order.sort_values(["votes", "mean_rank", "candidate"], ascending=[False, True, True])
+    chosen = int(ranked["candidate"].iloc[0])
+    supporters = [name for name, k in voters.items() if k == chosen]
     row = table.set_index("k").loc[chosen]
     return KChoice(
         chosen,
-        f"k={chosen}: highest silhouette ({row['silhouette']:.3f}) among k with {stable_note}, "
+        f"k={chosen}: best by {', '.join(supporters) or 'mean rank'} "
+        f"({len(supporters)} of 3 indices) among k with {stable_note}; silhouette {row['silhouette']:.3f}, "
         f"Davies-Bouldin {row['davies_bouldin']:.3f}, stability ARI {row['stability_ari']:.3f}",
     )

@@ -38,23 +38,36 @@ def test_n_clusters_overrides_the_rule(blobs):
     assert "set by the n_clusters" in model.k_rule_
 
 
-def test_rule_prefers_stable_k_with_best_silhouette():
-    table = pd.DataFrame(
+def _table(silhouette, calinski_harabasz, davies_bouldin, stability):
+    return pd.DataFrame(
         {
             "k": [2, 3, 4],
             "inertia": [10.0, 8.0, 7.0],
-            "silhouette": [0.60, 0.55, 0.40],
-            "calinski_harabasz": [1.0, 1.0, 1.0],
-            "davies_bouldin": [1.0, 1.0, 1.0],
-            "stability_ari": [0.50, 0.90, 0.95],
+            "silhouette": silhouette,
+            "calinski_harabasz": calinski_harabasz,
+            "davies_bouldin": davies_bouldin,
+            "stability_ari": stability,
             "stability_ari_std": [0.0, 0.0, 0.0],
         }
     )
-    # k=2 has the best silhouette but is unstable, so the stable k=3 wins.
+
+
+def test_rule_is_a_majority_vote_among_stable_k():
+    # Silhouette alone would take k=2, but CH and DB agree on k=3.
+    table = _table([0.352, 0.349, 0.32], [1300, 1389, 1292], [1.11, 1.05, 1.11], [0.95, 0.97, 0.87])
+    choice = choose_k(table, blob_config())
+    assert choice.k == 3
+    assert "Calinski-Harabasz, Davies-Bouldin" in choice.rule
+
+
+def test_rule_ignores_unstable_k():
+    # k=2 wins every index but moves under resampling, so the stable k are compared instead.
+    table = _table([0.60, 0.55, 0.40], [900, 800, 700], [0.5, 0.9, 1.0], [0.50, 0.90, 0.95])
     assert choose_k(table, blob_config()).k == 3
-    # Near-tie on silhouette (within 0.01): the lower Davies-Bouldin decides.
-    table.loc[:, "stability_ari"] = 0.9
-    table.loc[table["k"] == 2, "silhouette"] = 0.555
-    table.loc[table["k"] == 2, "davies_bouldin"] = 1.5
-    assert choose_k(table, blob_config()).k == 3
+
+
+def test_rule_breaks_a_three_way_split_by_mean_rank_then_smaller_k():
+    table = _table([0.50, 0.40, 0.45], [100, 300, 200], [0.9, 0.8, 0.7], [0.9, 0.9, 0.9])
+    # Votes: silhouette k=2, CH k=3, DB k=4. Mean ranks: k=2 (1+3+3)/3, k=3 (3+1+2)/3, k=4 (2+2+1)/3.
+    assert choose_k(table, blob_config()).k == 4
     assert np.isfinite(table["silhouette"]).all()
