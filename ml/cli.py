@@ -64,7 +64,42 @@ def print_personas(database: str | None) -> None:
         print(f"- {row.persona_name}: {row.marketing_strategy}")
 
 
+def reports_dir() -> Path:
+    return Path(os.environ.get("SMARTCART_REPORTS_DIR") or project_root() / "reports")
+
+
+def validate(args: argparse.Namespace) -> bool:
+    """The input's Great Expectations suites; prints what they found. True when nothing is blocking."""
+    from ml.quality.inputs import validate_input
+
+    file_path = str(Path(args.customers_file).resolve()) if args.customers_file else None
+    docs = reports_dir() / "data_docs"
+    report = validate_input("customers", file_path, docs, getattr(args, "as_of_date", None))
+    for line in report.lines():
+        print(line, file=sys.stderr if not report.ok else sys.stdout)
+    if report.ok:
+        print(
+            f"Validation passed: {report.rows:,} rows of {report.file_path}; "
+            f"{len(report.row_level)} row-level rule(s) failed (those rows will be quarantined). "
+            f"Data Docs: {docs / 'index.html'}"
+        )
+    else:
+        print(
+            f"Validation failed: {report.file_path} cannot be used as it is (blocking problems above). "
+            f"Data Docs: {docs / 'index.html'}",
+            file=sys.stderr,
+        )
+    return report.ok
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    return 0 if validate(args) else 1
+
+
 def command_run(args: argparse.Namespace) -> int:
+    if not validate(args):
+        print("Nothing was built; the published warehouse is unchanged.", file=sys.stderr)
+        return 1
     env = {"SMARTCART_DUCKDB_PATH": str(warehouse.database_path(args.db))}
     Path(env["SMARTCART_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     code = run_dbt(["build"], _vars_from(args), env)
@@ -105,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", help="DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb)"
     )
     run.set_defaults(handler=command_run)
+
+    check = commands.add_parser("validate", help="run the input's Great Expectations suites (no build)")
+    check.add_argument("--customers-file", help="customer export to check instead of the bundled one")
+    check.add_argument("--as-of-date", help="reference date YYYY-MM-DD for the date rules")
+    check.set_defaults(handler=command_validate)
 
     personas = commands.add_parser("personas", help="print the persona table of the warehouse")
     personas.add_argument("--db")

@@ -38,3 +38,11 @@ from (
     {% endfor %}
 )
 {% endtest %}
+
+{% test every_row_accounted_for(model) %}
+-- Builds that completed: every row read is quarantined or accepted, and every accepted row is scored.
+select *
+from {{ model }}
+where outcome not like 'failed%'
+  and (rows_read <> rows_quarantined + rows_accepted or customers_scored <> rows_accepted)
+{% endtest %}

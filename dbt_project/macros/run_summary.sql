@@ -1,0 +1,25 @@
+{#
+  on-run-end: a build that failed leaves a row with outcome 'failed' in run_summary of the build database,
+  naming the nodes that failed (the published warehouse is untouched; the row is published with the next
+  successful build). Successful runs are written by the run_summary model itself.
+#}
+{% macro record_failed_run(results) %}
+  {% if not execute %}{{ return('') }}{% endif %}
+  {% set failed = [] %}
+  {% for result in results %}
+    {% if result.status in ('error', 'fail', 'runtime error') %}
+      {% do failed.append(result.node.name) %}
+    {% endif %}
+  {% endfor %}
+  {% if not failed %}{{ return('') }}{% endif %}
+  {% set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier='run_summary') %}
+  {% if relation is none %}{{ return('') }}{% endif %}
+  {% set statement %}
+    insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
+    values ('{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
+            'customers', {{ sql_string(var('customers_file')) }},
+            {{ sql_string('failed: ' ~ (failed | join(', '))) }})
+  {% endset %}
+  {% do run_query(statement) %}
+  {{ return('') }}
+{% endmacro %}

@@ -1,0 +1,66 @@
+"""Safe publishing: readers only ever see a complete, validated set of tables.
+
+dbt builds into its own DuckDB file (the build database). When every model and test has passed, the last
+node of the DAG copies the published tables into a new file beside the published one and renames it over
+the published file. The rename is atomic on POSIX file systems: a reader that opens the published file gets
+either the old set of tables or the new one, never a mix; a reader that already has it open keeps reading
+the old one until it reconnects. A failed validation, a failed dbt test or a crash means the last node never
+runs, so the published file is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+ATTACH_ALIAS = "smartcart_publish_target"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def publish_tables(
+    connection, database: str, schema: str, tables: list[str], target: Path, run_id: str | None = None
+) -> pd.DataFrame:
+    """Copy ``tables`` from ``database.schema`` into a new file, then atomically swap it in as ``target``."""
+    target = Path(target)
+    build_files = {
+        Path(row[0]).resolve()
+        for row in connection.execute("select path from duckdb_databases() where path is not null").fetchall()
+    }
+    if target.resolve() in build_files:
+        raise ValueError(f"the published warehouse {target} must not be the build database itself")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.publishing")
+    for leftover in (temporary, Path(str(temporary) + ".wal")):
+        if leftover.exists():
+            leftover.unlink()
+    counts = []
+    connection.execute(f"attach {_quote(str(temporary))} as {ATTACH_ALIAS}")
+    try:
+        for table in tables:
+            source = f"{_identifier(database)}.{_identifier(schema)}.{_identifier(table)}"
+            connection.execute(
+                f"create table {ATTACH_ALIAS}.main.{_identifier(table)} as select * from {source}"
+            )
+            rows = connection.execute(
+                f"select count(*) from {ATTACH_ALIAS}.main.{_identifier(table)}"
+            ).fetchall()
+            counts.append((table, int(rows[0][0])))
+        if run_id is not None and "run_summary" in tables:
+            connection.execute(
+                f"update {ATTACH_ALIAS}.main.run_summary set outcome = 'published' "
+                f"where run_id = {_quote(run_id)}"
+            )
+        connection.execute(f"checkpoint {ATTACH_ALIAS}")
+    finally:
+        connection.execute(f"detach {ATTACH_ALIAS}")
+    os.replace(temporary, target)
+    return pd.DataFrame(counts, columns=["table_name", "row_count"])

@@ -1,0 +1,89 @@
+"""The input contract of a raw file, read from the dbt source declaration (one source of truth)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    data_type: str
+    required: bool = False
+    date_format: str | None = None
+    min_value: float | None = None
+    allowed_values: tuple | None = None
+    accepted_values_seed: str | None = None
+
+
+@dataclass(frozen=True)
+class InputContract:
+    input_name: str
+    file_var: str
+    delimiter: str
+    key_column: str | None
+    columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+# input name -> (dbt source YAML, source, table)
+SOURCES = {
+    "customers": (
+        ROOT / "dbt_project/models/staging/smartcart/_smartcart__sources.yml",
+        "smartcart",
+        "customers",
+    ),
+}
+DELIMITERS = {"tab": "\t", "comma": ",", "semicolon": ";"}
+
+
+def load_contract(input_name: str) -> InputContract:
+    path, source_name, table_name = SOURCES[input_name]
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = next(s for s in document["sources"] if s["name"] == source_name)
+    table = next(t for t in source["tables"] if t["name"] == table_name)
+    meta = table.get("config", {}).get("meta", {})
+    columns = []
+    for column in table["columns"]:
+        column_meta = column.get("meta", {}) or {}
+        allowed = column_meta.get("allowed_values")
+        columns.append(
+            ColumnSpec(
+                name=column["name"],
+                data_type=str(column.get("data_type", "varchar")).lower(),
+                required=bool(column_meta.get("required", False)),
+                date_format=column_meta.get("format"),
+                min_value=column_meta.get("min_value"),
+                allowed_values=tuple(allowed) if allowed is not None else None,
+                accepted_values_seed=column_meta.get("accepted_values_seed"),
+            )
+        )
+    return InputContract(
+        input_name=input_name,
+        file_var=meta.get("file_var", ""),
+        delimiter=DELIMITERS[meta.get("delimiter_name", "comma")],
+        key_column=meta.get("key_column"),
+        columns=tuple(columns),
+    )
+
+
+def seed_values(seed: str, column: str = "raw_value") -> list[str]:
+    with open(ROOT / "dbt_project" / "seeds" / f"{seed}.csv", newline="", encoding="utf-8") as handle:
+        return [row[column] for row in csv.DictReader(handle)]
+
+
+def default_file(contract: InputContract) -> str:
+    document = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return str(ROOT / document["vars"][contract.file_var])

@@ -1,0 +1,242 @@
+"""Validation of a raw input file with Great Expectations, before any model is rebuilt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ml.quality.contract import InputContract, default_file, load_contract, seed_values
+from ml.quality.expectations import (
+    BLOCKING,
+    INTEGER_PATTERN,
+    ROW,
+    Finding,
+    ValidationOutcome,
+    new_context,
+    run_suite,
+)
+
+
+@dataclass
+class InputReport:
+    """What `smartcart validate` found in one file."""
+
+    input_name: str
+    file_path: str
+    rows: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == BLOCKING]
+
+    @property
+    def row_level(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ROW]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+    def lines(self) -> list[str]:
+        label = f"Input file '{self.file_path}' ({self.input_name})"
+        missing = [f for f in self.blocking if f.expectation == "required column is present"]
+        lines = []
+        if missing:
+            columns = ", ".join(str(f.column) for f in missing)
+            lines.append(f"{label}: missing required column(s) {columns}")
+        lines += [f.message(label) for f in self.blocking if f not in missing]
+        lines += [f.message(label) + " -> these rows will be quarantined" for f in self.row_level]
+        if self.unknown_columns:
+            lines.append(
+                f"{label}: extra column(s) not in the contract, ignored: {', '.join(self.unknown_columns)}"
+            )
+        return lines
+
+
+def read_raw(path: str, contract: InputContract) -> pd.DataFrame:
+    """Every field as text, as the dbt source reads it (so both gates see the same values)."""
+    quoted = path.replace("'", "''")
+    delimiter = contract.delimiter.replace("'", "''")
+    with duckdb.connect() as connection:
+        return connection.execute(
+            f"select * from read_csv('{quoted}', delim='{delimiter}', header=true, all_varchar=true)"
+        ).df()
+
+
+def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list:
+    import great_expectations as gx
+
+    meta = {"severity": BLOCKING}
+    present = set(frame.columns)
+    expectations = [
+        gx.expectations.ExpectTableRowCountToBeBetween(
+            min_value=1, meta={**meta, "description": "has at least one data row"}
+        )
+    ]
+    for column in contract.columns:
+        if column.required:
+            expectations.append(
+                gx.expectations.ExpectColumnToExist(
+                    column=column.name, meta={**meta, "description": "required column is present"}
+                )
+            )
+        if column.name not in present:
+            continue
+        if column.data_type in {"integer", "bigint"}:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToMatchRegex(
+                    column=column.name,
+                    regex=INTEGER_PATTERN,
+                    meta={**meta, "description": f"to be {column.data_type}"},
+                )
+            )
+        if column.data_type == "date" and column.date_format:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToMatchStrftimeFormat(
+                    column=column.name,
+                    strftime_format=column.date_format,
+                    meta={**meta, "description": f"to be a date in format {column.date_format}"},
+                )
+            )
+    if contract.key_column and contract.key_column in present:
+        expectations.append(
+            gx.expectations.ExpectColumnValuesToBeUnique(
+                column=contract.key_column, meta={**meta, "description": "to be unique (duplicate keys)"}
+            )
+        )
+    return expectations
+
+
+def _typed(frame: pd.DataFrame, contract: InputContract) -> pd.DataFrame:
+    typed = pd.DataFrame(index=frame.index)
+    for column in contract.columns:
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name].str.strip().replace("", pd.NA)
+        if column.data_type in {"integer", "bigint"}:
+            typed[column.name] = pd.to_numeric(values, errors="coerce")
+        elif column.data_type == "date":
+            typed[column.name] = pd.to_datetime(values, format=column.date_format, errors="coerce")
+        else:
+            typed[column.name] = values
+    return typed
+
+
+def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of: pd.Timestamp) -> list:
+    import great_expectations as gx
+
+    meta = {"severity": ROW}
+    expectations = []
+    for column in contract.columns:
+        if column.name not in typed.columns:
+            continue
+        if column.required and column.name != "Income":
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToNotBeNull(
+                    column=column.name, meta={**meta, "description": "to be present (missing value)"}
+                )
+            )
+        if column.min_value is not None:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column=column.name,
+                    min_value=column.min_value,
+                    meta={**meta, "description": f"to be at least {column.min_value} (negative value)"},
+                )
+            )
+        if column.allowed_values is not None:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToBeInSet(
+                    column=column.name,
+                    value_set=list(column.allowed_values),
+                    meta={**meta, "description": f"to be one of {list(column.allowed_values)}"},
+                )
+            )
+        if column.accepted_values_seed:
+            known = seed_values(column.accepted_values_seed)
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToBeInSet(
+                    column=column.name,
+                    value_set=known,
+                    meta={
+                        **meta,
+                        "description": f"to be a known category (seed {column.accepted_values_seed})",
+                    },
+                )
+            )
+    if "Year_Birth" in typed.columns:
+        expectations.append(
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="Year_Birth",
+                max_value=int(as_of.year),
+                meta={**meta, "description": f"to be a birth year not after the as-of date {as_of.date()}"},
+            )
+        )
+    if "Dt_Customer" in typed.columns:
+        expectations.append(
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="Dt_Customer",
+                max_value=as_of,
+                meta={**meta, "description": f"to be an enrollment not after the as-of date {as_of.date()}"},
+            )
+        )
+    return expectations
+
+
+def validate_input(
+    input_name: str = "customers",
+    file_path: str | None = None,
+    data_docs_dir: Path | None = None,
+    as_of_date: str | None = None,
+) -> InputReport:
+    """Run the input's GX suites on ``file_path``: blocking checks first, row-level rules if they pass."""
+    contract = load_contract(input_name)
+    path = file_path or default_file(contract)
+    report = InputReport(input_name=input_name, file_path=path)
+    if not Path(path).exists():
+        report.findings.append(Finding(BLOCKING, None, "to exist", None, [], "file not found"))
+        return report
+    try:
+        frame = read_raw(path, contract)
+    except duckdb.Error as error:
+        report.findings.append(
+            Finding(BLOCKING, None, "to be a readable delimited text file", None, [], str(error))
+        )
+        return report
+    report.rows = len(frame)
+    report.unknown_columns = [c for c in frame.columns if c not in {s.name for s in contract.columns}]
+    context = new_context(data_docs_dir)
+    with_docs = data_docs_dir is not None
+    blocking = run_suite(
+        context, f"{input_name}_input_blocking", frame, _blocking_expectations(contract, frame), with_docs
+    )
+    report.findings += blocking.findings
+    if report.blocking:
+        hint = _delimiter_hint(frame, contract)
+        if hint:
+            report.unknown_columns = []
+            report.findings.append(Finding(BLOCKING, None, "to use the declared delimiter", None, [], hint))
+        return report
+    typed = _typed(frame, contract)
+    if as_of_date:
+        as_of = pd.Timestamp(as_of_date)
+    else:
+        as_of = typed["Dt_Customer"].max() + pd.Timedelta(days=1)
+    rows: ValidationOutcome = run_suite(
+        context, f"{input_name}_input_rows", typed, _row_expectations(contract, typed, as_of), with_docs
+    )
+    report.findings += rows.findings
+    return report
+
+
+def _delimiter_hint(frame: pd.DataFrame, contract: InputContract) -> str:
+    if len(frame.columns) == 1:
+        name = str(frame.columns[0])[:60]
+        separator = repr(contract.delimiter)
+        return f"the file has a single column '{name}...': it is probably not separated by {separator}"
+    return ""

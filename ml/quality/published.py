@@ -1,0 +1,85 @@
+"""Expectations on the published persona tables, checked before a build is published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ml.quality.expectations import BLOCKING, ValidationOutcome, new_context, run_suite
+
+
+class PublishedTablesInvalid(RuntimeError):
+    """The built persona tables break an expectation: the build is not published."""
+
+
+def validate_persona_tables(
+    persona_profiles: pd.DataFrame, customer_personas: pd.DataFrame, data_docs_dir: Path | None = None
+) -> list[ValidationOutcome]:
+    """Sizes sum to the customers scored, shares in [0, 1] summing to 1, every customer has a persona,
+    every persona a strategy. ``customer_personas`` needs only customer_id and persona_name."""
+    import great_expectations as gx
+
+    meta = {"severity": BLOCKING}
+    scored = len(customer_personas)
+    profile_expectations = [
+        gx.expectations.ExpectColumnSumToBeBetween(
+            column="customer_count",
+            min_value=scored,
+            max_value=scored,
+            meta={**meta, "description": f"persona sizes to sum to the {scored} customers scored"},
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="customer_share",
+            min_value=0,
+            max_value=1,
+            meta={**meta, "description": "shares to lie in [0, 1]"},
+        ),
+        gx.expectations.ExpectColumnSumToBeBetween(
+            column="customer_share",
+            min_value=1 - 1e-9,
+            max_value=1 + 1e-9,
+            meta={**meta, "description": "shares to sum to 1"},
+        ),
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="marketing_strategy", meta={**meta, "description": "every persona to have a strategy"}
+        ),
+        gx.expectations.ExpectColumnValueLengthsToBeBetween(
+            column="marketing_strategy",
+            min_value=1,
+            meta={**meta, "description": "strategies to be non-empty"},
+        ),
+        gx.expectations.ExpectColumnValuesToBeUnique(
+            column="persona_name", meta={**meta, "description": "persona names to be unique"}
+        ),
+    ]
+    customer_expectations = [
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="persona_name", meta={**meta, "description": "every customer to have a persona"}
+        ),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="persona_name",
+            value_set=persona_profiles["persona_name"].dropna().tolist(),
+            meta={**meta, "description": "every customer's persona to be a published persona"},
+        ),
+        gx.expectations.ExpectColumnValuesToBeUnique(
+            column="customer_id", meta={**meta, "description": "one row per customer"}
+        ),
+    ]
+    context = new_context(data_docs_dir)
+    with_docs = data_docs_dir is not None
+    return [
+        run_suite(context, "persona_profiles_published", persona_profiles, profile_expectations, with_docs),
+        run_suite(
+            context, "customer_personas_published", customer_personas, customer_expectations, with_docs
+        ),
+    ]
+
+
+def assert_persona_tables_valid(outcomes: list[ValidationOutcome]) -> None:
+    problems = [finding.message(outcome.name) for outcome in outcomes for finding in outcome.blocking]
+    if problems:
+        raise PublishedTablesInvalid(
+            "The built persona tables fail their expectations, so the previous published warehouse is kept: "
+            + "; ".join(problems)
+        )
