@@ -63,4 +63,8 @@ def publish_tables(
     finally:
         connection.execute(f"detach {ATTACH_ALIAS}")
     os.replace(temporary, target)
+    if run_id is not None and "run_summary" in tables:
+        # The build database keeps the history the next publication copies: record the outcome there too.
+        source = f"{_identifier(database)}.{_identifier(schema)}.run_summary"
+        connection.execute(f"update {source} set outcome = 'published' where run_id = {_quote(run_id)}")
     return pd.DataFrame(counts, columns=["table_name", "row_count"])

@@ -81,8 +81,10 @@
 
   {# 2. Rows, distinct keys, and every value parses as its declared type: one scan for all of it. #}
   {% set typed = [] %}
+  {% set required_columns = [] %}
   {% for name, column in node.columns.items() %}
     {% if (column.data_type or 'varchar') | lower != 'varchar' %}{% do typed.append(name) %}{% endif %}
+    {% if column.meta.get('required', false) %}{% do required_columns.append(name) %}{% endif %}
   {% endfor %}
   {% set checks %}
     select
@@ -92,11 +94,22 @@
       {% for name in typed %}
       , count(*) filter (where {{ try_cast_failure_condition(name, node.columns[name]) }})
       {% endfor %}
+      {% for name in required_columns %}
+      , count(nullif(trim({{ adapter.quote(name) }}), ''))
+      {% endfor %}
     from {{ relation }}
   {% endset %}
   {% set row = run_query(checks).rows[0] %}
   {% if row[0] == 0 %}
     {{ exceptions.raise_compiler_error(where ~ " has a header but no data rows (or is empty).") }}
+  {% endif %}
+  {% set empty_columns = [] %}
+  {% for name in required_columns %}
+    {% if row[2 + typed | length + loop.index0] == 0 %}{% do empty_columns.append(name) %}{% endif %}
+  {% endfor %}
+  {% if empty_columns %}
+    {{ exceptions.raise_compiler_error(where ~ ": column(s) " ~ empty_columns | join(', ')
+        ~ " are empty in every row: the export lost them.") }}
   {% endif %}
   {% set failing_columns = [] %}
   {% for name in typed %}

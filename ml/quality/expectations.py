@@ -7,6 +7,8 @@ trusted; the run stops) or "row" (the rows go to quarantine in the dbt build).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -32,19 +34,22 @@ class Finding:
     detail: str = ""
 
     def message(self, file_label: str) -> str:
-        where = f"column {self.column}" if self.column else "the file"
+        if self.column and self.expectation == "is empty in every row":
+            return f"{file_label}: column {self.column} is empty in every row"
+        if not self.column:
+            detail = f" ({self.detail})" if self.detail else ""
+            return f"{file_label}: {self.expectation}{detail}"
+        where = f"column {self.column}"
         count = f"{self.failing_count} value(s) fail" if self.failing_count is not None else "fails"
         examples = f", e.g. {', '.join(repr(e) for e in self.examples[:3])}" if self.examples else ""
         detail = f" ({self.detail})" if self.detail else ""
         return f"{file_label}: {where}: {count} {self.expectation}{detail}{examples}"
 
 
-@dataclass
-class ValidationOutcome:
-    name: str
-    success: bool
-    findings: list[Finding] = field(default_factory=list)
-    rows: int = 0
+class HasFindings:
+    """Findings split by severity (for anything with a ``findings`` list)."""
+
+    findings: list[Finding]
 
     @property
     def blocking(self) -> list[Finding]:
@@ -53,6 +58,14 @@ class ValidationOutcome:
     @property
     def row_level(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ROW]
+
+
+@dataclass
+class ValidationOutcome(HasFindings):
+    name: str
+    success: bool
+    findings: list[Finding] = field(default_factory=list)
+    rows: int = 0
 
 
 def _quiet_gx() -> None:
@@ -66,7 +79,12 @@ def new_context(data_docs_dir: Path | None):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    # GX sets up its own loggers on import; quieten them after it.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    with contextlib.redirect_stdout(io.StringIO()):  # GX announces its temporary default docs site
+        context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # The ephemeral context comes with a default docs site in a temporary folder; ours replaces it.
     for site in list(context.list_data_docs_sites()):

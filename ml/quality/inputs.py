@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ml.quality.contract import InputContract, default_file, load_contract, seed_values
@@ -14,6 +15,7 @@ from ml.quality.expectations import (
     INTEGER_PATTERN,
     ROW,
     Finding,
+    HasFindings,
     ValidationOutcome,
     new_context,
     run_suite,
@@ -21,7 +23,7 @@ from ml.quality.expectations import (
 
 
 @dataclass
-class InputReport:
+class InputReport(HasFindings):
     """What `smartcart validate` found in one file."""
 
     input_name: str
@@ -29,14 +31,6 @@ class InputReport:
     rows: int = 0
     findings: list[Finding] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == BLOCKING]
-
-    @property
-    def row_level(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ROW]
 
     @property
     def ok(self) -> bool:
@@ -75,7 +69,7 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list
     present = set(frame.columns)
     expectations = [
         gx.expectations.ExpectTableRowCountToBeBetween(
-            min_value=1, meta={**meta, "description": "has at least one data row"}
+            min_value=1, meta={**meta, "description": "has no data rows (header only)"}
         )
     ]
     for column in contract.columns:
@@ -87,6 +81,12 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list
             )
         if column.name not in present:
             continue
+        if column.required:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToNotBeNull(
+                    column=column.name, mostly=1e-9, meta={**meta, "description": "is empty in every row"}
+                )
+            )
         if column.data_type in {"integer", "bigint"}:
             expectations.append(
                 gx.expectations.ExpectColumnValuesToMatchRegex(
@@ -201,12 +201,16 @@ def validate_input(
     if not Path(path).exists():
         report.findings.append(Finding(BLOCKING, None, "to exist", None, [], "file not found"))
         return report
+    if Path(path).stat().st_size == 0:
+        report.findings.append(Finding(BLOCKING, None, "has no data rows: the file is empty", None, []))
+        return report
     try:
         frame = read_raw(path, contract)
     except duckdb.Error as error:
-        report.findings.append(
-            Finding(BLOCKING, None, "to be a readable delimited text file", None, [], str(error))
-        )
+        text = str(error)
+        problem = "is not UTF-8 encoded" if "utf-8" in text.lower() else "cannot be read as delimited text"
+        first_line = text.splitlines()[0] if text else ""
+        report.findings.append(Finding(BLOCKING, None, problem, None, [], first_line))
         return report
     report.rows = len(frame)
     report.unknown_columns = [c for c in frame.columns if c not in {s.name for s in contract.columns}]
@@ -223,15 +227,22 @@ def validate_input(
             report.findings.append(Finding(BLOCKING, None, "to use the declared delimiter", None, [], hint))
         return report
     typed = _typed(frame, contract)
-    if as_of_date:
-        as_of = pd.Timestamp(as_of_date)
-    else:
-        as_of = typed["Dt_Customer"].max() + pd.Timedelta(days=1)
+    as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed["Dt_Customer"])
     rows: ValidationOutcome = run_suite(
         context, f"{input_name}_input_rows", typed, _row_expectations(contract, typed, as_of), with_docs
     )
     report.findings += rows.findings
     return report
+
+
+def default_as_of_date(enrolled: pd.Series) -> pd.Timestamp:
+    """Same rule as the dbt macro as_of_date: the day after the last enrollment, ignoring dates more than a
+    year after the 99th percentile (typos such as 2099 are quarantined, not taken as the reference)."""
+    dates = enrolled.dropna().sort_values()
+    if dates.empty:
+        return pd.Timestamp("1970-01-01")
+    cutoff = dates.iloc[int(np.ceil(0.99 * len(dates))) - 1] + pd.Timedelta(days=366)
+    return dates[dates <= cutoff].max() + pd.Timedelta(days=1)
 
 
 def _delimiter_hint(frame: pd.DataFrame, contract: InputContract) -> str:

@@ -1,0 +1,269 @@
+"""The bad-input corpus: every case through `smartcart run`, the entry point users run, with its outcome.
+
+Cases are generated from the small real fixture. Outcomes:
+- "blocked": the run stops before anything is published, with a message naming file, column and examples;
+- "published": the run succeeds; the named rows are quarantined / flagged / imputed as asserted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ml.synthetic import generate_customers, write_customers
+from tests.conftest import ROOT, SMALL_CUSTOMERS
+
+pytestmark = pytest.mark.integration
+
+HEADER = SMALL_CUSTOMERS.read_text().splitlines()[0].split("\t")
+ROWS = [line.split("\t") for line in SMALL_CUSTOMERS.read_text().splitlines()[1:]]
+N_ROWS = len(ROWS)
+
+
+def tsv(rows: list[list[str]], header: list[str] = HEADER, newline: str = "\n") -> bytes:
+    return newline.join("\t".join(r) for r in [header, *rows]).encode() + newline.encode()
+
+
+def with_value(row: int, column: str, value: str) -> bytes:
+    rows = [list(r) for r in ROWS]
+    rows[row][HEADER.index(column)] = value
+    return tsv(rows)
+
+
+def customer_id(row: int) -> int:
+    return int(ROWS[row][0])
+
+
+@dataclass
+class Case:
+    content: Callable[[Path], bytes]
+    outcome: str  # "blocked" or "published"
+    messages: list[str] = field(default_factory=list)  # fragments of the output
+    sql_checks: dict[str, object] = field(default_factory=dict)  # query -> expected scalar
+    args: list[str] = field(default_factory=list)
+
+
+def reordered() -> bytes:
+    order = list(reversed(range(len(HEADER))))
+    return tsv([[r[i] for i in order] for r in ROWS], [HEADER[i] for i in order])
+
+
+def extra_column() -> bytes:
+    return tsv([[*r, "x"] for r in ROWS], [*HEADER, "Loyalty_Card"])
+
+
+def quoted_fields() -> bytes:
+    rows = [list(r) for r in ROWS]
+    rows[3][HEADER.index("Marital_Status")] = '"Single\twith a tab"'
+    rows[4][HEADER.index("Education")] = '"Graduation\nand a newline"'
+    return tsv(rows)
+
+
+def all_empty(column: str) -> bytes:
+    rows = [list(r) for r in ROWS]
+    for r in rows:
+        r[HEADER.index(column)] = ""
+    return tsv(rows)
+
+
+def many_negative(share: float) -> bytes:
+    rows = [list(r) for r in ROWS]
+    for r in rows[: int(len(rows) * share) + 1]:
+        r[HEADER.index("MntFruits")] = "-1"
+    return tsv(rows)
+
+
+def quarantine_count(reason: str) -> str:
+    return f"select count(*) from customer_quarantine where quarantine_reasons like '%{reason}%'"
+
+
+PUBLISHED_ALL = {"select count(*) from customer_personas": N_ROWS}
+
+CASES: dict[str, Case] = {
+    "empty file": Case(lambda _: b"", "blocked", ["no data rows"]),
+    "header only": Case(lambda _: tsv([]), "blocked", ["no data rows"]),
+    "wrong delimiter": Case(
+        lambda _: tsv(ROWS).replace(b"\t", b","),
+        "blocked",
+        ["missing required column(s) ID", "probably not separated by"],
+    ),
+    "missing required column": Case(
+        lambda _: tsv([r[:4] + r[5:] for r in ROWS], HEADER[:4] + HEADER[5:]),
+        "blocked",
+        ["missing required column(s) Income"],
+    ),
+    "extra unknown column": Case(
+        lambda _: extra_column(), "published", ["extra column(s)", "Loyalty_Card"], PUBLISHED_ALL
+    ),
+    "reordered columns": Case(lambda _: reordered(), "published", [], PUBLISHED_ALL),
+    "duplicate ids": Case(
+        lambda _: tsv([*ROWS, ROWS[0]]), "blocked", ["column ID", "unique", str(customer_id(0))]
+    ),
+    "utf-8 byte-order mark": Case(lambda _: b"\xef\xbb\xbf" + tsv(ROWS), "published", [], PUBLISHED_ALL),
+    "crlf line endings": Case(lambda _: tsv(ROWS, newline="\r\n"), "published", [], PUBLISHED_ALL),
+    "lf line endings": Case(lambda _: tsv(ROWS, newline="\n"), "published", [], PUBLISHED_ALL),
+    "non-utf-8 bytes": Case(
+        lambda _: with_value(2, "Education", "Graduation").replace(b"Graduation", b"Gradu\xe9", 1),
+        "blocked",
+        ["UTF-8"],
+    ),
+    "quoted fields with delimiter and newline": Case(
+        lambda _: quoted_fields(),
+        "published",
+        [],
+        {quarantine_count("unknown_marital_status"): 1, quarantine_count("unknown_education"): 1},
+    ),
+    "thousands separator": Case(
+        lambda _: with_value(1, "Income", "58,138"), "blocked", ["column Income", "'58,138'"]
+    ),
+    "text in a numeric column": Case(
+        lambda _: with_value(1, "MntWines", "lots"), "blocked", ["column MntWines", "'lots'"]
+    ),
+    "negative spend": Case(
+        lambda _: with_value(1, "MntMeatProducts", "-20"),
+        "published",
+        ["negative"],
+        {quarantine_count("negative_spend"): 1, "select count(*) from customer_personas": N_ROWS - 1},
+    ),
+    "income 0": Case(
+        lambda _: with_value(1, "Income", "0"),
+        "published",
+        [],
+        {f"select income from customers where customer_id = {customer_id(1)}": 0.0},
+    ),
+    "income empty": Case(
+        lambda _: with_value(1, "Income", ""),
+        "published",
+        [],
+        {f"select is_income_imputed from customers where customer_id = {customer_id(1)}": True},
+    ),
+    "income huge": Case(
+        lambda _: with_value(1, "Income", "9999999"),
+        "published",
+        [],
+        {
+            f"select fit_exclusion_reasons from customers where customer_id = {customer_id(1)}": (
+                "extreme_income"
+            )
+        },
+    ),
+    "birth year 1893": Case(
+        lambda _: with_value(1, "Year_Birth", "1893"),
+        "published",
+        [],
+        {
+            f"select is_implausible_birth_year and is_excluded_from_fit from customer_personas "
+            f"where customer_id = {customer_id(1)}": True
+        },
+    ),
+    "birth year 2030": Case(
+        lambda _: with_value(1, "Year_Birth", "2030"),
+        "published",
+        [],
+        {quarantine_count("birth_year_after_as_of_date"): 1},
+    ),
+    "enrollment in the future": Case(
+        lambda _: with_value(1, "Dt_Customer", "01-01-2099"),
+        "published",
+        [],
+        {
+            quarantine_count("enrolled_after_as_of_date"): 1,
+            "select max(as_of_date) from customers": "2014-06-30",
+        },
+    ),
+    "enrollment in another format": Case(
+        lambda _: with_value(1, "Dt_Customer", "2013-03-08"),
+        "blocked",
+        ["column Dt_Customer", "'2013-03-08'", "%d-%m-%Y"],
+    ),
+    "unknown education": Case(
+        lambda _: with_value(1, "Education", "Kindergarten"),
+        "published",
+        [],
+        {quarantine_count("unknown_education"): 1},
+    ),
+    "unknown marital status": Case(
+        lambda _: with_value(1, "Marital_Status", "Complicated"),
+        "published",
+        [],
+        {quarantine_count("unknown_marital_status"): 1},
+    ),
+    "all-empty column": Case(
+        lambda _: all_empty("Income"), "blocked", ["column Income", "empty in every row"]
+    ),
+    "single customer": Case(
+        lambda _: tsv(ROWS[:1]), "blocked", ["1 row(s) available for fitting", "segments"]
+    ),
+    "fewer customers than segments": Case(
+        lambda _: tsv(ROWS[:4]),
+        "blocked",
+        ["4 row(s) available for fitting", "6 needed for 5 segments"],
+        args=["--n-clusters", "5"],
+    ),
+    "too many rows quarantined": Case(
+        lambda _: many_negative(0.08), "blocked", ["were quarantined", "max_quarantine_share"]
+    ),
+}
+
+
+def run_main_job(build, path: Path, extra: list[str]) -> subprocess.CompletedProcess:
+    command = [
+        str(Path(sys.executable).parent / "smartcart"),
+        "run",
+        "--customers-file",
+        str(path),
+        "--db",
+        str(build.database),
+        *extra,
+    ]
+    return subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=1200)
+
+
+def scalar(build, sql: str):
+    value = build.query(sql).iloc[0, 0]
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else value
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_case(name, build, tmp_path):
+    case = CASES[name]
+    path = tmp_path / "customers.tsv"
+    path.write_bytes(case.content(tmp_path))
+    result = run_main_job(build, path, case.args)
+    output = result.stdout + result.stderr
+    if case.outcome == "blocked":
+        assert result.returncode != 0, output[-3000:]
+        assert "customer_personas" not in build.tables(), "a blocked run must not publish"
+        assert str(path) in output
+    else:
+        assert result.returncode == 0, output[-3000:]
+    for fragment in case.messages:
+        assert fragment in output, (fragment, output[-3000:])
+    for sql, expected in case.sql_checks.items():
+        assert scalar(build, sql) == expected, sql
+
+
+def test_corpus_covers_at_least_25_cases():
+    assert len(CASES) >= 25
+
+
+def test_a_million_rows_with_one_percent_bad_rows(build, tmp_path):
+    frame = generate_customers(1_000_000, seed=11)
+    bad = frame.sample(frac=0.01, random_state=1).index
+    frame.loc[bad, "MntWines"] = -5
+    path = write_customers(frame, tmp_path / "million.tsv")
+    result = run_main_job(build, path, [])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert scalar(build, "select count(*) from customer_quarantine") == 10_000
+    assert scalar(build, "select count(*) from customer_personas") == 990_000
+    summary = build.query("select rows_read, rows_quarantined, outcome from run_summary").iloc[0]
+    assert (summary["rows_read"], summary["rows_quarantined"], summary["outcome"]) == (
+        1_000_000,
+        10_000,
+        "published",
+    )

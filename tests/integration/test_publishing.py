@@ -1,0 +1,156 @@
+"""Safe publishing: failed, blocked or killed builds leave the published tables intact.
+
+And a reader never sees a mix of old and new tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.synthetic import generate_customers, write_customers
+from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS
+
+pytestmark = pytest.mark.integration
+
+SNAPSHOT_SQL = {
+    "persona_profiles": "select * from persona_profiles order by persona_name",
+    "customer_personas": "select * from customer_personas order by customer_id",
+    "run_summary": "select * from run_summary order by run_started_at",
+}
+
+
+def snapshot(build) -> dict[str, pd.DataFrame]:
+    return {name: build.query(sql) for name, sql in SNAPSHOT_SQL.items()}
+
+
+def assert_unchanged(build, before: dict[str, pd.DataFrame]) -> None:
+    for name, frame in snapshot(build).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+@pytest.fixture
+def published(build):
+    result = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)})
+    assert result.returncode == 0, result.output[-3000:]
+    return build
+
+
+def test_a_blocking_input_failure_leaves_the_published_tables_intact(published, tmp_path):
+    before = snapshot(published)
+    stamp = published.database.stat().st_mtime_ns
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(SMALL_CUSTOMERS.read_text().replace("\t", ","))
+    result = published.dbt("build", dbt_vars={"customers_file": str(bad)})
+    assert result.returncode != 0 and "tab-separated" in result.output
+    assert published.database.stat().st_mtime_ns == stamp
+    assert_unchanged(published, before)
+
+
+def test_a_failed_dbt_test_leaves_the_published_tables_intact(published, tmp_path):
+    before = snapshot(published)
+    lines = SMALL_CUSTOMERS.read_text().splitlines()
+    header = lines[0].split("\t")
+    fields = lines[5].split("\t")
+    fields[header.index("Z_Revenue")] = "12"
+    lines[5] = "\t".join(fields)
+    varied = tmp_path / "varied.tsv"
+    varied.write_text("\n".join(lines) + "\n")
+    result = published.dbt("build", dbt_vars={"customers_file": str(varied)})
+    assert result.returncode != 0 and "assert_constant_export_columns_are_constant" in result.output
+    assert_unchanged(published, before)
+    # The failure is on record in the build database, and reaches the published one with the next build.
+    with duckdb.connect(str(published.database) + ".build", read_only=True) as connection:
+        outcomes = [row[0] for row in connection.execute("select outcome from run_summary").fetchall()]
+    assert any(
+        outcome.startswith("failed: assert_constant_export_columns_are_constant") for outcome in outcomes
+    )
+    assert published.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}).returncode == 0
+    outcomes = published.query("select outcome from run_summary")["outcome"].tolist()
+    assert outcomes.count("published") == 2 and any(o.startswith("failed") for o in outcomes)
+
+
+def test_a_killed_build_leaves_the_published_tables_intact(published, tmp_path):
+    before = snapshot(published)
+    big = write_customers(generate_customers(300_000, seed=5), tmp_path / "big.tsv")
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--project-dir",
+        str(ROOT),
+        "--profiles-dir",
+        str(ROOT),
+        "--vars",
+        json.dumps({"customers_file": str(big)}),
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=published.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(9)  # well into the build: staging, features or the fit
+    assert process.poll() is None, "the build finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert_unchanged(published, before)
+    # And the next build recovers from the killed one.
+    assert published.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}).returncode == 0
+
+
+def test_a_reader_queries_the_persona_tables_throughout_a_rebuild(published):
+    old_total = int(published.query("select sum(customer_count) as n from persona_profiles")["n"].iloc[0])
+    seen: list[int] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def read_continuously() -> None:
+        while not stop.is_set():
+            try:
+                with duckdb.connect(str(published.database), read_only=True) as connection:
+                    total, shares, scored = connection.execute(
+                        "select sum(customer_count), sum(customer_share), "
+                        "(select count(*) from customer_personas) from persona_profiles"
+                    ).fetchall()[0]
+                assert total == scored and abs(shares - 1) < 1e-9, (total, scored, shares)
+                seen.append(int(total))
+            except Exception as error:  # noqa: BLE001 - every failure is the finding
+                errors.append(repr(error))
+            time.sleep(0.02)
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    try:
+        result = published.dbt("build", dbt_vars={"customers_file": str(BUNDLED_CUSTOMERS)})
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        reader.join()
+    assert result.returncode == 0, result.output[-3000:]
+    assert errors == []
+    assert set(seen) == {old_total, 2240}  # the old tables, then the new ones, and never a mix
+    assert seen.index(2240) > 50  # the reader really was reading during the build
+
+
+def test_run_summary_accounts_for_every_row_of_the_file(published):
+    summary = published.query("select * from run_summary").iloc[0]
+    digest = hashlib.sha256(SMALL_CUSTOMERS.read_bytes()).hexdigest()
+    assert summary["file_sha256"] == digest
+    assert summary["file_path"] == str(SMALL_CUSTOMERS)
+    assert summary["rows_read"] == summary["rows_accepted"] + summary["rows_quarantined"]
+    assert summary["customers_scored"] == summary["rows_accepted"]
+    assert summary["rows_fitted"] + summary["rows_excluded_from_fit"] == summary["rows_accepted"]
+    assert summary["outcome"] == "published"
