@@ -17,11 +17,17 @@ def validate_persona_tables(
     persona_profiles: pd.DataFrame, customer_personas: pd.DataFrame, data_docs_dir: Path | None = None
 ) -> list[ValidationOutcome]:
     """Sizes sum to the customers scored, shares in [0, 1] summing to 1, every customer has a persona,
-    every persona a strategy. ``customer_personas`` needs only customer_id and persona_name."""
+    every persona a strategy.
+
+    ``customer_personas`` is the customer table aggregated per persona (columns persona_name, customers):
+    a customer without a persona shows up as a null persona_name group, one with an unknown persona as a
+    name outside the profiles, and the counts sum to the customers scored. DuckDB aggregates a million rows
+    in milliseconds; GX then checks a handful.
+    """
     import great_expectations as gx
 
     meta = {"severity": BLOCKING}
-    scored = len(customer_personas)
+    scored = int(customer_personas["customers"].sum())
     profile_expectations = [
         gx.expectations.ExpectColumnSumToBeBetween(
             column="customer_count",
@@ -61,9 +67,6 @@ def validate_persona_tables(
             column="persona_name",
             value_set=persona_profiles["persona_name"].dropna().tolist(),
             meta={**meta, "description": "every customer's persona to be a published persona"},
-        ),
-        gx.expectations.ExpectColumnValuesToBeUnique(
-            column="customer_id", meta={**meta, "description": "one row per customer"}
         ),
     ]
     context = new_context(data_docs_dir)
