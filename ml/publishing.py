@@ -4,13 +4,15 @@ dbt builds into its own DuckDB file (the build database). When every model and t
 node of the DAG copies the published tables into a new file beside the published one and renames it over
 the published file. The rename is atomic on POSIX file systems: a reader that opens the published file gets
 either the old set of tables or the new one, never a mix; a reader that already has it open keeps reading
-the old one until it reconnects. A failed validation, a failed dbt test or a crash means the last node never
-runs, so the published file is left exactly as it was.
+the old one until it reconnects. A failed validation, a failed dbt test or a crash means the rename never
+happens, so the published file is left exactly as it was.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -26,34 +28,31 @@ def _identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def publish_tables(
-    connection, database: str, schema: str, tables: list[str], target: Path, run_id: str | None = None
-) -> pd.DataFrame:
-    """Copy ``tables`` from ``database.schema`` into a new file, then atomically swap it in as ``target``."""
-    target = Path(target)
-    build_files = {
-        Path(row[0]).resolve()
-        for row in connection.execute("select path from duckdb_databases() where path is not null").fetchall()
-    }
-    if target.resolve() in build_files:
-        raise ValueError(f"the published warehouse {target} must not be the build database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.publishing")
-    for leftover in (temporary, Path(str(temporary) + ".wal")):
+def _temporary_for(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.publishing")
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(str(path) + ".wal")):
         if leftover.exists():
             leftover.unlink()
+
+
+def write_copy(
+    connection, database: str, schema: str, tables: list[str], temporary: Path, run_id: str | None
+) -> pd.DataFrame:
+    """Copy ``tables`` from ``database.schema`` into the new file ``temporary``."""
+    _remove(temporary)
     counts = []
     connection.execute(f"attach {_quote(str(temporary))} as {ATTACH_ALIAS}")
     try:
         for table in tables:
             source = f"{_identifier(database)}.{_identifier(schema)}.{_identifier(table)}"
-            connection.execute(
-                f"create table {ATTACH_ALIAS}.main.{_identifier(table)} as select * from {source}"
+            target_table = f"{ATTACH_ALIAS}.main.{_identifier(table)}"
+            connection.execute(f"create table {target_table} as select * from {source}")
+            counts.append(
+                (table, int(connection.execute(f"select count(*) from {target_table}").fetchall()[0][0]))
             )
-            rows = connection.execute(
-                f"select count(*) from {ATTACH_ALIAS}.main.{_identifier(table)}"
-            ).fetchall()
-            counts.append((table, int(rows[0][0])))
         if run_id is not None and "run_summary" in tables:
             connection.execute(
                 f"update {ATTACH_ALIAS}.main.run_summary set outcome = 'published' "
@@ -62,9 +61,56 @@ def publish_tables(
         connection.execute(f"checkpoint {ATTACH_ALIAS}")
     finally:
         connection.execute(f"detach {ATTACH_ALIAS}")
+    return pd.DataFrame(counts, columns=["table_name", "row_count"])
+
+
+def publish_tables(
+    connection,
+    database: str,
+    schema: str,
+    tables: list[str],
+    target: Path,
+    run_id: str | None = None,
+    validate: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """Copy ``tables`` into a new file and atomically swap it in as ``target`` if ``validate`` passes.
+
+    The copy runs on its own DuckDB cursor in a thread while ``validate`` (the Great Expectations checks)
+    runs here: DuckDB releases the GIL, so the two overlap. ``validate`` raises to stop the publication.
+    """
+    target = Path(target)
+    build_files = {
+        Path(row[0]).resolve()
+        for row in connection.execute("select path from duckdb_databases() where path is not null").fetchall()
+    }
+    if target.resolve() in build_files:
+        raise ValueError(f"the published warehouse {target} must not be the build database itself")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_for(target)
+    outcome: dict[str, object] = {}
+
+    def copy() -> None:
+        try:
+            outcome["counts"] = write_copy(connection.cursor(), database, schema, tables, temporary, run_id)
+        except Exception as error:  # noqa: BLE001 - re-raised below, in the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=copy, name="publish-copy")
+    worker.start()
+    try:
+        if validate is not None:
+            validate()
+    except BaseException:
+        worker.join()
+        _remove(temporary)
+        raise
+    worker.join()
+    if "error" in outcome:
+        _remove(temporary)
+        raise outcome["error"]  # type: ignore[misc]
     os.replace(temporary, target)
     if run_id is not None and "run_summary" in tables:
         # The build database keeps the history the next publication copies: record the outcome there too.
         source = f"{_identifier(database)}.{_identifier(schema)}.run_summary"
         connection.execute(f"update {source} set outcome = 'published' where run_id = {_quote(run_id)}")
-    return pd.DataFrame(counts, columns=["table_name", "row_count"])
+    return outcome["counts"]  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Last node of the DAG: validate the persona tables (GX) and publish the warehouse atomically.
+"""Last model before the outputs: validate the persona tables (GX) and publish the warehouse atomically.
 
 dbt only runs this model when every model and test upstream passed, so a failed build never reaches the
 published file. Logic in ml/publishing.py and ml/quality/published.py.
@@ -24,16 +24,21 @@ def model(dbt, session):
         "persona_profiles": dbt.ref("persona_profiles"),
         "customer_personas": dbt.ref("customer_personas"),
         "run_summary": dbt.ref("run_summary"),
-        "customer_insights_report": dbt.ref("customer_insights_report"),
     }
     reports_dir = dbt.config.get("reports_dir")
     published_path = dbt.config.get("published_path")
-    outcomes = validate_persona_tables(
-        published["persona_profiles"].df(),
-        published["customer_personas"].aggregate("persona_name, count(*) as customers", "persona_name").df(),
-        Path(reports_dir) / "data_docs",
+    profiles = published["persona_profiles"].df()
+    persona_counts = published["customer_personas"].aggregate(
+        "persona_name, count(*) as customers", "persona_name"
     )
-    assert_persona_tables_valid(outcomes)
+    persona_counts = persona_counts.df()
     latest_run = published["run_summary"].filter("outcome = 'built'").order("run_started_at desc").limit(1)
     run_id = latest_run.select("run_id").fetchall()[0][0]
-    return publish_tables(session, dbt.this.database, dbt.this.schema, list(published), Path(published_path), run_id)
+
+    def validate():
+        outcomes = validate_persona_tables(profiles, persona_counts, Path(reports_dir) / "data_docs")
+        assert_persona_tables_valid(outcomes)
+
+    return publish_tables(
+        session, dbt.this.database, dbt.this.schema, list(published), Path(published_path), run_id, validate
+    )

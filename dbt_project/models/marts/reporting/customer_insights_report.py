@@ -1,4 +1,7 @@
-"""Writes the customer plots and insights report under reports/ and lists the files (logic in ml/report)."""
+"""Writes the customer plots and insights report under reports/ and lists the files (logic in ml/report).
+
+Runs after published_warehouse: the report describes what was published, never a build that failed.
+"""
 
 
 def model(dbt, session):
@@ -9,6 +12,7 @@ def model(dbt, session):
 
     from ml.report import build_customer_report, load_customer_report_inputs
 
+    dbt.ref("published_warehouse")  # only once the tables are published
     reports_dir = dbt.config.get("reports_dir")
     relations = {
         "stg_smartcart__customers": dbt.ref("stg_smartcart__customers"),

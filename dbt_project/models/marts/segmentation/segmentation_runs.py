@@ -9,9 +9,7 @@ def model(dbt, session):
 
     artifacts_dir = dbt.config.get("artifacts_dir")
     segmentations = {"customers": dbt.ref("customer_segments")}
-    latest = pd.concat(
-        [run_frame(name, artifacts_dir) for name in segmentations], ignore_index=True
-    )
+    latest = pd.concat([run_frame(name, artifacts_dir) for name in segmentations], ignore_index=True)
     if dbt.is_incremental:
         known = {row[0] for row in session.execute(f"select run_id from {dbt.this}").fetchall()}
         latest = latest[~latest["run_id"].isin(known)]
