@@ -100,3 +100,50 @@ def test_a_varying_constant_column_fails_its_test_and_stops_the_personas(build, 
     assert result.returncode != 0
     assert "assert_constant_export_columns_are_constant" in result.output
     assert "customer_personas" not in build.tables()
+
+
+def _reason_for(column: str, description: str) -> str:
+    """The SQL quarantine reason that corresponds to a failed Great Expectations row rule."""
+    if "negative" in description:
+        return "negative_spend" if column.startswith("Mnt") else "negative_count"
+    if "known category" in description:
+        return "unknown_education" if column == "Education" else "unknown_marital_status"
+    if "one of [0, 1]" in description:
+        return "invalid_flag_value"
+    if column == "Year_Birth":
+        return "birth_year_after_as_of_date"
+    if column == "Dt_Customer":
+        return "enrolled_after_as_of_date"
+    return f"missing:{column}"
+
+
+def test_great_expectations_and_the_dbt_quarantine_agree_row_for_row(build, tmp_path):
+    from ml.quality.inputs import validate_input
+
+    lines = _lines()
+    for row, (column, value) in enumerate(
+        [
+            ("MntFruits", "-5"),
+            ("NumWebPurchases", "-1"),
+            ("Complain", "2"),
+            ("Education", "Kindergarten"),
+            ("Marital_Status", "Complicated"),
+            ("Year_Birth", "2030"),
+            ("Dt_Customer", "01-01-2099"),
+        ],
+        start=1,
+    ):
+        lines = _replace_field(lines, row, column, value)
+    path = _write(tmp_path, lines)
+    report = validate_input("customers", str(path))
+    assert report.ok
+    gx_reasons = sorted(
+        _reason_for(f.column, f.expectation) for f in report.row_level for _ in range(f.failing_count)
+    )
+    result = build.dbt("build", dbt_vars={"customers_file": str(path)})
+    assert result.returncode == 0, result.output[-3000:]
+    sql_reasons = sorted(
+        build.query("select quarantine_reasons from customer_quarantine")["quarantine_reasons"]
+    )
+    assert gx_reasons == sql_reasons
+    assert len(sql_reasons) == 7
