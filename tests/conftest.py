@@ -67,6 +67,13 @@ class Build:
         self.returncode, self.output = result.returncode, result.stdout + result.stderr
         return self
 
+    def smartcart(self, *arguments: str) -> subprocess.CompletedProcess:
+        """The `smartcart` console script, as users run it, against this build's warehouse."""
+        command = [str(Path(sys.executable).parent / "smartcart"), *arguments]
+        if arguments and arguments[0] == "run":
+            command += ["--db", str(self.database)]
+        return subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=1200)
+
     def query(self, sql: str) -> pd.DataFrame:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.execute(sql).df()

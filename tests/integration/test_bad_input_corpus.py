@@ -8,7 +8,6 @@ Cases are generated from the small real fixture. Outcomes:
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ml.synthetic import generate_customers, write_customers
-from tests.conftest import ROOT, SMALL_CUSTOMERS
+from tests.conftest import SMALL_CUSTOMERS
 
 pytestmark = pytest.mark.integration
 
@@ -212,16 +211,7 @@ CASES: dict[str, Case] = {
 
 
 def run_main_job(build, path: Path, extra: list[str]) -> subprocess.CompletedProcess:
-    command = [
-        str(Path(sys.executable).parent / "smartcart"),
-        "run",
-        "--customers-file",
-        str(path),
-        "--db",
-        str(build.database),
-        *extra,
-    ]
-    return subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=1200)
+    return build.smartcart("run", "--customers-file", str(path), *extra)
 
 
 def scalar(build, sql: str):

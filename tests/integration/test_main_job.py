@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import ROOT, SMALL_CUSTOMERS
+from tests.conftest import SMALL_CUSTOMERS
 
 pytestmark = pytest.mark.integration
 
 
 def test_smartcart_run_builds_and_prints_the_persona_table(build):
-    command = [
-        str(Path(sys.executable).parent / "smartcart"),
-        "run",
-        "--customers-file",
-        str(SMALL_CUSTOMERS),
-        "--db",
-        str(build.database),
-    ]
-    result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
+    result = build.smartcart("run", "--customers-file", str(SMALL_CUSTOMERS))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Personas (persona_profiles):" in result.stdout
     for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
@@ -32,14 +20,7 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
 def test_smartcart_run_reports_a_failed_build(build, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("ID,Year_Birth\n1,1980\n")
-    command = [
-        str(Path(sys.executable).parent / "smartcart"),
-        "run",
-        "--customers-file",
-        str(bad),
-        "--db",
-        str(build.database),
-    ]
-    result = subprocess.run(command, cwd=ROOT, env=build.env(), capture_output=True, text=True, timeout=900)
+    result = build.smartcart("run", "--customers-file", str(bad))
     assert result.returncode != 0
     assert "missing required column" in result.stdout + result.stderr
+    assert "Nothing was built; the published warehouse is unchanged." in result.stderr
