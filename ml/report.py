@@ -61,6 +61,7 @@ class CustomerReportInputs:
     cluster_personas: pd.DataFrame
     k_selection: pd.DataFrame
     feature_labels: pd.DataFrame
+    k_rule: str
 
 
 def _reason_counts(query: Query, model: str, column: str) -> pd.Series:
@@ -138,6 +139,12 @@ def load_customer_report_inputs(query: Query, columns_of: Callable[[str], list[s
         cluster_personas=query("customer_cluster_personas", "select * from t"),
         k_selection=query("k_selection", "select * from t where segmentation_name = 'customers'"),
         feature_labels=query("feature_labels", "select * from t where segmentation_name = 'customers'"),
+        k_rule=str(
+            query(
+                "segmentation_runs",
+                "select k_rule from t where segmentation_name = 'customers' order by fitted_at desc limit 1",
+            )["k_rule"].iloc[0]
+        ),
     )
 
 
@@ -194,7 +201,7 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
     chosen = inputs.k_selection[inputs.k_selection["is_chosen"]]
     k = int(chosen["k"].iloc[0]) if len(chosen) else len(profiles)
     scored = int(profiles["customer_count"].sum())
-    as_of = inputs.as_of_date
+    as_of = pd.Timestamp(inputs.as_of_date).date().isoformat() if pd.notna(inputs.as_of_date) else "n/a"
     version = profiles["model_version"].iloc[0] if len(profiles) else "n/a"
     lines = [
         "# SmartCart customer insights",
@@ -237,8 +244,9 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
             f"- **What sets them apart:** {row.top_traits}.",
             f"- **Typical customer:** income {row.income_median:,.0f}, age {row.age_years_median:.0f}, "
             f"spends {row.spend_total_median:,.0f} over {row.purchases_total_median:.0f} purchases, last "
-            f"bought {row.recency_days_median:.0f} days ago, {row.children_count_median:.0f} children at "
-            f"home, {row.deal_purchases_share_median:.0%} of purchases on deals.",
+            f"bought {row.recency_days_median:.0f} days ago, "
+            f"children at home: {row.children_count_median:.0f}, "
+            f"{row.deal_purchases_share_median:.0%} of purchases on deals.",
             f"- **Marketing strategy:** {row.marketing_strategy}",
             f"- Matched to the catalogue with score {row.match_score:.2f}"
             + (" (no catalogue persona fitted: name built from traits)." if row.is_fallback_name else ".")
@@ -263,9 +271,10 @@ def customer_report_markdown(inputs: CustomerReportInputs) -> str:
     lines += [
         "## How the number of personas was chosen",
         "",
-        "K-Means was fitted for every k in the configured range on the PCA projection of the features. The "
-        "rule keeps the k whose segments are stable under bootstrap resampling and picks the one with the "
-        "best silhouette (see docs/modelling.md).",
+        "K-Means was fitted for every k in the configured range on the PCA projection of the features. Among "
+        "the k whose segments are stable under bootstrap resampling, silhouette, Calinski-Harabasz and "
+        "Davies-Bouldin each vote for their best k; the most votes win (docs/modelling.md). This build: "
+        f"{inputs.k_rule}.",
         "",
         _table(k_table),
         "",

@@ -26,6 +26,7 @@ def model(dbt, session):
         "customer_cluster_personas": dbt.ref("customer_cluster_personas"),
         "k_selection": dbt.ref("k_selection"),
         "feature_labels": dbt.ref("feature_labels"),
+        "segmentation_runs": dbt.ref("segmentation_runs"),
     }
     inputs = load_customer_report_inputs(
         lambda name, sql: relations[name].query("t", sql).df(),
