@@ -51,7 +51,8 @@ def fit_segmentation(
 ) -> tuple[SegmentationModel, pd.DataFrame, dict[str, Any]]:
     """Fit on a sample, assign every row batch by batch, save the artifact bundle.
 
-    Returns the model, the labels (one row per input row, in id order) and the sidecar.
+    Returns the model, the labels (one row per input row, in the order the source delivers them) and
+    the sidecar.
     """
     started = datetime.now(UTC)
     source = FrameSource(features, config) if isinstance(features, pd.DataFrame) else features
