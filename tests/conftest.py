@@ -19,6 +19,18 @@ SMALL_CUSTOMERS = FIXTURES / "customers_small.tsv"
 BUNDLED_CUSTOMERS = ROOT / "data" / "raw" / "smartcart" / "marketing_campaign.csv"
 
 
+def customers_with(path: Path, changes: dict[tuple[int, str], str]) -> Path:
+    """Write the small fixture to ``path`` with fields changed: {(data row, 1-based; column): value}."""
+    lines = SMALL_CUSTOMERS.read_text().splitlines()
+    header = lines[0].split("\t")
+    for (row, column), value in changes.items():
+        fields = lines[row].split("\t")
+        fields[header.index(column)] = value
+        lines[row] = "\t".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @dataclass
 class Build:
     """One dbt invocation into its own warehouse, artifacts and reports folders."""

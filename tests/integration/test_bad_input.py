@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMALL_CUSTOMERS
+from tests.conftest import SMALL_CUSTOMERS, customers_with
 
 pytestmark = pytest.mark.integration
 
@@ -70,11 +70,15 @@ def test_bad_input_stops_the_build_with_a_clear_message(case, build, tmp_path):
 
 def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
     lines = _lines()
-    lines = _replace_field(lines, 1, "MntFruits", "-5")
-    lines = _replace_field(lines, 2, "Education", "Kindergarten")
-    lines = _replace_field(lines, 3, "Marital_Status", "Complicated")
-    lines = _replace_field(lines, 4, "Year_Birth", "2030")
-    path = _write(tmp_path, lines)
+    path = customers_with(
+        tmp_path / "customers.tsv",
+        {
+            (1, "MntFruits"): "-5",
+            (2, "Education"): "Kindergarten",
+            (3, "Marital_Status"): "Complicated",
+            (4, "Year_Birth"): "2030",
+        },
+    )
     result = build.dbt("build", dbt_vars={"customers_file": str(path)})
     assert result.returncode == 0, result.output[-3000:]
     quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index(
@@ -95,7 +99,7 @@ def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
 
 
 def test_a_varying_constant_column_fails_its_test_and_stops_the_personas(build, tmp_path):
-    path = _write(tmp_path, _replace_field(_lines(), 7, "Z_Revenue", "12"))
+    path = customers_with(tmp_path / "customers.tsv", {(7, "Z_Revenue"): "12"})
     result = build.dbt("build", dbt_vars={"customers_file": str(path)})
     assert result.returncode != 0
     assert "assert_constant_export_columns_are_constant" in result.output
@@ -120,21 +124,18 @@ def _reason_for(column: str, description: str) -> str:
 def test_great_expectations_and_the_dbt_quarantine_agree_row_for_row(build, tmp_path):
     from ml.quality.inputs import validate_input
 
-    lines = _lines()
-    for row, (column, value) in enumerate(
-        [
-            ("MntFruits", "-5"),
-            ("NumWebPurchases", "-1"),
-            ("Complain", "2"),
-            ("Education", "Kindergarten"),
-            ("Marital_Status", "Complicated"),
-            ("Year_Birth", "2030"),
-            ("Dt_Customer", "01-01-2099"),
-        ],
-        start=1,
-    ):
-        lines = _replace_field(lines, row, column, value)
-    path = _write(tmp_path, lines)
+    path = customers_with(
+        tmp_path / "customers.tsv",
+        {
+            (1, "MntFruits"): "-5",
+            (2, "NumWebPurchases"): "-1",
+            (3, "Complain"): "2",
+            (4, "Education"): "Kindergarten",
+            (5, "Marital_Status"): "Complicated",
+            (6, "Year_Birth"): "2030",
+            (7, "Dt_Customer"): "01-01-2099",
+        },
+    )
     report = validate_input("customers", str(path))
     assert report.ok
     gx_reasons = sorted(

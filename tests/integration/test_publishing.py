@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic import generate_customers, write_customers
-from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS
+from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS, customers_with
 
 pytestmark = pytest.mark.integration
 
@@ -60,13 +60,7 @@ def test_a_blocking_input_failure_leaves_the_published_tables_intact(published, 
 
 def test_a_failed_dbt_test_leaves_the_published_tables_intact(published, tmp_path):
     before = snapshot(published)
-    lines = SMALL_CUSTOMERS.read_text().splitlines()
-    header = lines[0].split("\t")
-    fields = lines[5].split("\t")
-    fields[header.index("Z_Revenue")] = "12"
-    lines[5] = "\t".join(fields)
-    varied = tmp_path / "varied.tsv"
-    varied.write_text("\n".join(lines) + "\n")
+    varied = customers_with(tmp_path / "varied.tsv", {(5, "Z_Revenue"): "12"})
     result = published.dbt("build", dbt_vars={"customers_file": str(varied)})
     assert result.returncode != 0 and "assert_constant_export_columns_are_constant" in result.output
     assert_unchanged(published, before)

@@ -4,7 +4,7 @@ import pytest
 from ml.quality.contract import load_contract
 from ml.quality.inputs import default_as_of_date, validate_input
 from ml.quality.published import PublishedTablesInvalid, assert_persona_tables_valid, validate_persona_tables
-from tests.conftest import SMALL_CUSTOMERS
+from tests.conftest import SMALL_CUSTOMERS, customers_with
 
 PROFILES = pd.DataFrame(
     {
@@ -57,21 +57,12 @@ def test_the_contract_comes_from_the_dbt_source_declaration():
 
 
 def test_input_validation_separates_blocking_from_row_level(tmp_path):
-    lines = SMALL_CUSTOMERS.read_text().splitlines()
-    header = lines[0].split("\t")
-    fields = lines[1].split("\t")
-    fields[header.index("MntFruits")] = "-3"
-    lines[1] = "\t".join(fields)
-    row_level = tmp_path / "row_level.tsv"
-    row_level.write_text("\n".join(lines) + "\n")
+    row_level = customers_with(tmp_path / "row_level.tsv", {(1, "MntFruits"): "-3"})
     report = validate_input("customers", str(row_level))
-    assert report.ok and report.rows == len(lines) - 1
+    assert report.ok and report.rows == len(SMALL_CUSTOMERS.read_text().splitlines()) - 1
     assert [(f.column, f.failing_count) for f in report.row_level] == [("MntFruits", 1)]
 
-    fields[header.index("Income")] = "12k"
-    lines[1] = "\t".join(fields)
-    blocking = tmp_path / "blocking.tsv"
-    blocking.write_text("\n".join(lines) + "\n")
+    blocking = customers_with(tmp_path / "blocking.tsv", {(1, "MntFruits"): "-3", (1, "Income"): "12k"})
     report = validate_input("customers", str(blocking))
     assert not report.ok
     assert any("column Income: 1 value(s) fail to be bigint, e.g. '12k'" in line for line in report.lines())
