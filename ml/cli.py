@@ -2,7 +2,8 @@
 
 smartcart run        dbt build on the configured data, then print the persona table
 smartcart personas   print the persona table of the published warehouse
-smartcart generate   write a synthetic customer export of N rows
+smartcart score      persona of one customer's figures, or of every row of a CSV, with the saved model
+smartcart generate   write a synthetic customer export (or invoice lines) of N rows
 """
 
 from __future__ import annotations
@@ -120,10 +121,75 @@ def command_personas(args: argparse.Namespace) -> int:
 
 
 def command_generate(args: argparse.Namespace) -> int:
+    if args.kind == "invoices":
+        from ml.synthetic_invoices import write_invoices
+
+        lines = write_invoices(Path(args.out), args.rows, seed=args.seed, date_style=args.date_style)
+        print(f"wrote {lines:,} invoice lines to {args.out}")
+        return 0
     from ml.synthetic import generate_customers, write_customers
 
     path = write_customers(generate_customers(args.rows, seed=args.seed), Path(args.out))
     print(f"wrote {args.rows:,} customers to {path}")
+    return 0
+
+
+# Friendly flags for the invoice (RFM) model inputs.
+SCORE_FLAGS = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
+
+
+def _rows_to_score(args: argparse.Namespace, inputs: tuple[str, ...]):
+    import pandas as pd
+
+    if args.csv:
+        try:
+            return pd.read_csv(args.csv), str(args.csv)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"cannot read {args.csv}: {error}") from error
+    values: dict[str, object] = {}
+    for flag, column in SCORE_FLAGS.items():
+        if getattr(args, flag) is not None:
+            values[column] = getattr(args, flag)
+    for pair in args.value or []:
+        name, _, value = pair.partition("=")
+        values[name.strip()] = value.strip()
+    if not values:
+        raise SystemExit(f"give the customer's figures ({', '.join(inputs)}) as flags, or --csv FILE")
+    return pd.DataFrame([values]), "the figures given"
+
+
+def command_score(args: argparse.Namespace) -> int:
+    from ml.preprocessing import FeatureSchemaError
+    from ml.scoring import PersonaScorer
+
+    try:
+        scorer = PersonaScorer.from_warehouse(args.segmentation, args.db, args.artifacts_dir)
+    except (warehouse.NotBuiltError, ValueError) as error:
+        print(f"cannot score: {error}", file=sys.stderr)
+        return 2
+    frame, source = _rows_to_score(args, scorer.inputs)
+    try:
+        scored = scorer.score(frame, source)
+    except FeatureSchemaError as error:
+        print(f"cannot score: {error}", file=sys.stderr)
+        return 2
+    if args.out:
+        scored.to_csv(args.out, index=False)
+        print(f"scored {len(scored):,} row(s) with model {scorer.sidecar['model_version']}: {args.out}")
+        return 0
+    from ml.scoring import slug
+
+    names = {f"distance_to_{slug(name)}": name for name in scorer.personas["persona_name"]}
+    for row in scored.itertuples(index=False):
+        record = row._asdict()
+        print(f"{record[scorer.config.id_column]}: {record['persona_name']}")
+        if "next_persona_name" in record:
+            print(
+                f"  next closest: {record['next_persona_name']} "
+                f"(margin {record['margin_to_next_centroid']:.3f})"
+            )
+        for column, name in names.items():
+            print(f"  distance to {name}: {record[column]:.3f}")
     return 0
 
 
@@ -150,10 +216,33 @@ def build_parser() -> argparse.ArgumentParser:
     personas.add_argument("--db")
     personas.set_defaults(handler=command_personas)
 
-    generate = commands.add_parser("generate", help="write a synthetic customer export")
-    generate.add_argument("--rows", type=int, required=True)
+    score = commands.add_parser(
+        "score", help="persona of new customers with the saved model (no refit); see docs/invoices.md"
+    )
+    score.add_argument("segmentation", nargs="?", default="invoices", help="invoices (default) or customers")
+    score.add_argument("--recency", type=float, help="days since the last order")
+    score.add_argument("--frequency", type=float, help="number of orders (distinct invoices)")
+    score.add_argument("--monetary", type=float, help="net revenue")
+    score.add_argument("--value", action="append", metavar="NAME=VALUE", help="any model input, repeatable")
+    score.add_argument("--csv", help="a CSV with one row per customer and a column per model input")
+    score.add_argument("--out", help="write the scored rows to this CSV instead of printing them")
+    score.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
+    score.add_argument(
+        "--artifacts-dir", help="model folder (default: SMARTCART_ARTIFACTS_DIR or data/artifacts)"
+    )
+    score.set_defaults(handler=command_score)
+
+    generate = commands.add_parser("generate", help="write a synthetic customer export or invoice lines")
+    generate.add_argument("--kind", choices=["customers", "invoices"], default="customers")
+    generate.add_argument("--rows", type=int, required=True, help="customers, or invoice lines")
     generate.add_argument("--out", required=True)
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument(
+        "--date-style",
+        choices=["uci", "iso"],
+        default="uci",
+        help="invoices: InvoiceDate as 12/1/2010 8:26 or ISO",
+    )
     generate.set_defaults(handler=command_generate)
     return parser
 

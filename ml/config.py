@@ -30,6 +30,8 @@ class SegmentationConfig:
     profile_features
         Numeric columns whose standardised centroids are computed for persona matching and profiles
         (a superset of the model inputs, so personas can refer to e.g. absolute spend).
+    cluster_personas_table
+        The dbt model that names this segmentation's clusters (read by scoring without refitting).
     """
 
     name: str
@@ -38,6 +40,7 @@ class SegmentationConfig:
     categorical_features: tuple[str, ...] = ()
     exclude_column: str | None = None
     profile_features: tuple[str, ...] = ()
+    cluster_personas_table: str = ""
     n_components: int = 3
     k_min: int = 2
     k_max: int = 10

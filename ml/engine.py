@@ -48,11 +48,13 @@ def fit_segmentation(
     config: SegmentationConfig,
     artifacts_dir: str,
     batch_rows: int = BATCH_ROWS,
+    keep_inputs: bool = False,
 ) -> tuple[SegmentationModel, pd.DataFrame, dict[str, Any]]:
     """Fit on a sample, assign every row batch by batch, save the artifact bundle.
 
     Returns the model, the labels (one row per input row, in the order the source delivers them) and
-    the sidecar.
+    the sidecar. ``keep_inputs`` adds the model's input values to the labels (incremental scoring
+    compares them to find the rows whose inputs changed).
     """
     started = datetime.now(UTC)
     source = FrameSource(features, config) if isinstance(features, pd.DataFrame) else features
@@ -70,6 +72,9 @@ def fit_segmentation(
             else np.ones(len(batch), dtype=bool)
         )
         labels["is_excluded_from_fit"] = ~fitted
+        if keep_inputs:
+            for column in config.numeric_features:
+                labels[column] = batch[column].to_numpy()
         centroids.add(batch, labels["cluster_id"].to_numpy(), fitted)
         fingerprint.add(batch)
         parts.append(labels)
@@ -79,7 +84,7 @@ def fit_segmentation(
         dupes = labels.loc[labels[config.id_column].duplicated(), config.id_column].head(3).tolist()
         raise FeatureSchemaError(f"{config.name}: {config.id_column} is not unique, e.g. {dupes}")
     version = model_version(config, fingerprint.hexdigest())
-    labels.insert(len(labels.columns) - 1, "model_version", version)
+    labels.insert(labels.columns.get_loc("is_excluded_from_fit"), "model_version", version)
     centroid_table = centroids.result()
 
     sidecar = {

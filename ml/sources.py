@@ -34,6 +34,7 @@ CUSTOMERS = SegmentationConfig(
     ),
     categorical_features=("education_level",),
     exclude_column="is_excluded_from_fit",
+    cluster_personas_table="customer_cluster_personas",
     profile_features=(
         "age_years",
         "tenure_days",
@@ -59,7 +60,28 @@ CUSTOMERS = SegmentationConfig(
     ),
 )
 
-SEGMENTATIONS: dict[str, SegmentationConfig] = {CUSTOMERS.name: CUSTOMERS}
+# Invoice lines: the Online Retail RFM method. The model sees only recency, frequency and monetary value,
+# so anyone with those three figures (a new customer, a CRM export) can be scored without a refit; the
+# other measures describe the segments. k defaults to 4 (dbt var invoices_n_clusters), the sweep still runs.
+INVOICES = SegmentationConfig(
+    name="invoices",
+    id_column="customer_id",
+    numeric_features=("recency_days", "frequency", "monetary"),
+    exclude_column="is_excluded_from_fit",
+    cluster_personas_table="invoice_cluster_personas",
+    profile_features=(
+        "recency_days",
+        "frequency",
+        "monetary",
+        "tenure_days",
+        "average_order_value",
+        "distinct_products",
+        "return_rate",
+    ),
+    n_clusters=4,
+)
+
+SEGMENTATIONS: dict[str, SegmentationConfig] = {config.name: config for config in (CUSTOMERS, INVOICES)}
 
 
 def get_segmentation(name: str) -> SegmentationConfig:

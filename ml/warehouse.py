@@ -11,6 +11,10 @@ import pandas as pd
 DEFAULT_DATABASE = Path("data/warehouse/smartcart.duckdb")
 
 
+class NotBuiltError(FileNotFoundError):
+    """The published warehouse, or a source's tables in it, do not exist yet."""
+
+
 def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """--db flag, else SMARTCART_DUCKDB_PATH (the variable profiles.yml reads), else the default file."""
     return Path(explicit or os.environ.get("SMARTCART_DUCKDB_PATH") or DEFAULT_DATABASE)
@@ -22,7 +26,7 @@ def read_frame(
     """Run a read-only query and close the connection at once (DuckDB allows one writer per file)."""
     path = database_path(database)
     if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `smartcart run` (or `dbt build`) first")
+        raise NotBuiltError(f"no warehouse at {path}: run `smartcart run` (or `dbt build`) first")
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(sql, parameters or []).df()
 

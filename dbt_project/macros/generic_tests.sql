@@ -40,9 +40,14 @@ from (
 {% endtest %}
 
 {% test every_row_accounted_for(model) %}
--- Builds that completed: every row read is quarantined or accepted, and every accepted row is scored.
+-- Builds that completed: every row read is quarantined or accepted, every accepted row is fitted or
+-- excluded from the fit, and every customer with features is scored.
 select *
 from {{ model }}
 where outcome not like 'failed%'
-  and (rows_read <> rows_quarantined + rows_accepted or customers_scored <> rows_accepted)
+  and (
+    rows_read <> rows_quarantined + rows_accepted
+    or rows_accepted <> rows_excluded_from_fit + rows_fitted
+    or customers_scored <> customers_in_features
+  )
 {% endtest %}

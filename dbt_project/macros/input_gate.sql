@@ -26,14 +26,57 @@
   '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 
+{#
+  The raw text of a column as both the gate and the staging cast see it: trimmed, '' as null, and for
+  columns declared meta.strip_decimal_zero a trailing '.0' removed (exports that wrote ids as 17850.0).
+#}
+{% macro raw_text(column_name, column) -%}
+  {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
+  {%- if column.meta.get('strip_decimal_zero', false) -%}
+    {%- set raw = "regexp_replace(" ~ raw ~ ", '\.0+$', '')" -%}
+  {%- endif -%}
+  {{- raw -}}
+{%- endmacro %}
+
+{#
+  The strptime format of a date or timestamp column: meta.format when fixed; else the var named by
+  meta.format_var, where 'auto' takes the first of meta.formats under which every non-empty value of the
+  first 100,000 rows parses (or, when none does, the one with the fewest failures, so the gate reports the
+  failing values against the most plausible format). ml/quality/contract.py::resolve_format is the same rule.
+#}
+{% macro column_format(source_name, table_name, column_name) %}
+  {% set node = source_node(source_name, table_name) %}
+  {% set column = node.columns[column_name] %}
+  {% if column.meta.get('format') %}{{ return(column.meta.format) }}{% endif %}
+  {% set chosen = var(column.meta.format_var, 'auto') if column.meta.get('format_var') else 'auto' %}
+  {% if chosen != 'auto' %}{{ return(chosen) }}{% endif %}
+  {% set candidates = column.meta.get('formats', []) %}
+  {% if not execute or not candidates %}{{ return(candidates[0] if candidates else '%Y-%m-%d') }}{% endif %}
+  {% set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" %}
+  {% set detection %}
+    select
+    {% for candidate in candidates %}
+      count(*) filter (where {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(candidate) }}) is null)
+      {%- if not loop.last %},{% endif %}
+    {% endfor %}
+    from (select * from {{ source(source_name, table_name) }} limit 100000)
+  {% endset %}
+  {% set failures = run_query(detection).rows[0] %}
+  {% set best = namespace(index=0) %}
+  {% for candidate in candidates %}
+    {% if failures[loop.index0] < failures[best.index] %}{% set best.index = loop.index0 %}{% endif %}
+  {% endfor %}
+  {{ return(candidates[best.index]) }}
+{% endmacro %}
+
 {% macro cast_from_source(source_name, table_name, column_name) -%}
   {%- if not execute -%}{{ return(adapter.quote(column_name)) }}{%- endif -%}
   {%- set node = source_node(source_name, table_name) -%}
   {%- set column = node.columns[column_name] -%}
   {%- set data_type = column.data_type | lower -%}
-  {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
-  {%- if data_type == 'date' -%}
-    cast(strptime({{ raw }}, {{ sql_string(column.meta.format) }}) as date)
+  {%- set raw = raw_text(column_name, column) -%}
+  {%- if data_type in ('date', 'timestamp') -%}
+    cast(strptime({{ raw }}, {{ sql_string(column_format(source_name, table_name, column_name)) }}) as {{ data_type }})
   {%- elif data_type == 'varchar' -%}
     {{ raw }}
   {%- else -%}
@@ -41,11 +84,11 @@
   {%- endif -%}
 {%- endmacro %}
 
-{% macro try_cast_failure_condition(column_name, column) -%}
+{% macro try_cast_failure_condition(column_name, column, date_format=none) -%}
   {%- set data_type = column.data_type | lower -%}
-  {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
-  {%- if data_type == 'date' -%}
-    {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(column.meta.format) }}) is null
+  {%- set raw = raw_text(column_name, column) -%}
+  {%- if data_type in ('date', 'timestamp') -%}
+    {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(date_format or column.meta.format) }}) is null
   {%- else -%}
     {{ raw }} is not null and try_cast({{ raw }} as {{ data_type }}) is null
   {%- endif -%}
@@ -81,9 +124,13 @@
 
   {# 2. Rows, distinct keys, and every value parses as its declared type: one scan for all of it. #}
   {% set typed = [] %}
+  {% set formats = {} %}
   {% set required_columns = [] %}
   {% for name, column in node.columns.items() %}
     {% if (column.data_type or 'varchar') | lower != 'varchar' %}{% do typed.append(name) %}{% endif %}
+    {% if (column.data_type or '') | lower in ('date', 'timestamp') %}
+      {% do formats.update({name: column_format(source_name, table_name, name)}) %}
+    {% endif %}
     {% if column.meta.get('required', false) %}{% do required_columns.append(name) %}{% endif %}
   {% endfor %}
   {% set checks %}
@@ -92,7 +139,7 @@
       {% if key_column %}count(*) - count(distinct trim({{ adapter.quote(key_column) }})){% else %}0{% endif %}
           as surplus_key_rows
       {% for name in typed %}
-      , count(*) filter (where {{ try_cast_failure_condition(name, node.columns[name]) }})
+      , count(*) filter (where {{ try_cast_failure_condition(name, node.columns[name], formats.get(name)) }})
       {% endfor %}
       {% for name in required_columns %}
       , count(nullif(trim({{ adapter.quote(name) }}), ''))
@@ -121,7 +168,7 @@
       select
       {% for name in failing_columns %}
         array_to_string(list_transform(list_slice(list(distinct {{ adapter.quote(name) }})
-            filter (where {{ try_cast_failure_condition(name, node.columns[name]) }}), 1, 3),
+            filter (where {{ try_cast_failure_condition(name, node.columns[name], formats.get(name)) }}), 1, 3),
             lambda value: '''' || value || ''''), ', '){% if not loop.last %},{% endif %}
       {% endfor %}
       from {{ relation }}
@@ -130,7 +177,7 @@
     {% set problems = [] %}
     {% for name in failing_columns %}
       {% set column = node.columns[name] %}
-      {% set expected = column.data_type ~ (" in format " ~ column.meta.format if column.meta.get('format') else '') %}
+      {% set expected = column.data_type ~ (" in format " ~ formats[name] if name in formats else '') %}
       {% do problems.append("column " ~ name ~ ": " ~ row[2 + typed.index(name)] ~ " value(s) are not "
           ~ expected ~ ", e.g. " ~ examples[loop.index0]) %}
     {% endfor %}

@@ -1,9 +1,10 @@
 {#
   Stops the build when too many rows are quarantined: beyond var max_quarantine_share (default 5%), the file
   as a whole is suspect (a shifted column, a new export format), and segmenting the rest would mislead.
-  Called by the customers model, so customer_quarantine is built (and inspectable) but nothing downstream.
+  Called by the customers and invoice_lines models, so the quarantine table is built (and inspectable) but nothing downstream.
 #}
-{% macro assert_quarantine_share_within_limit(quarantine_relation, source_relation, file_var) %}
+{% macro assert_quarantine_share_within_limit(quarantine_relation, source_relation, file_var,
+    key_column='customer_id', quarantine_table='customer_quarantine') %}
   {% if not execute %}{{ return('') }}{% endif %}
   {% set limit = var('max_quarantine_share') | float %}
   {% set row = run_query(
@@ -16,14 +17,14 @@
         ~ quarantine_relation ~ ") group by reason order by count(*) desc, reason limit 5"
     ).columns[0].values() %}
     {% set examples = run_query(
-        "select array_to_string(list_slice(list(coalesce(cast(customer_id as varchar), '(no id)') || ' ('"
-        ~ " || quarantine_reasons || ')' order by customer_id), 1, 3), '; ') from " ~ quarantine_relation
+        "select array_to_string(list_slice(list(coalesce(cast(" ~ key_column ~ " as varchar), '(no id)') || ' ('"
+        ~ " || quarantine_reasons || ')' order by " ~ key_column ~ "), 1, 3), '; ') from " ~ quarantine_relation
     ).rows[0][0] %}
     {{ exceptions.raise_compiler_error(
         "Input file '" ~ var(file_var) ~ "' (dbt var " ~ file_var ~ "): " ~ quarantined ~ " of " ~ total
         ~ " rows (" ~ (100 * quarantined / total) | round(1) ~ "%) were quarantined, more than the limit of "
         ~ (100 * limit) | round(1) ~ "% (var max_quarantine_share). Reasons: " ~ reasons | join(', ')
-        ~ ". Examples: " ~ examples ~ ". See table customer_quarantine.") }}
+        ~ ". Examples: " ~ examples ~ ". See table " ~ quarantine_table ~ ".") }}
   {% endif %}
   {{ return('') }}
 {% endmacro %}

@@ -16,9 +16,12 @@
   {% if relation is none %}{{ return('') }}{% endif %}
   {% set statement %}
     insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
-    values ('{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
-            'customers', {{ sql_string(var('customers_file')) }},
-            {{ sql_string('failed: ' ~ (failed | join(', '))) }})
+    values
+    {% for input_name, file_var in [('customers', 'customers_file'), ('invoices', 'invoices_file')] %}
+      ('{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
+       '{{ input_name }}', {{ sql_string(var(file_var)) }},
+       {{ sql_string('failed: ' ~ (failed | join(', '))) }}){% if not loop.last %},{% endif %}
+    {% endfor %}
   {% endset %}
   {% do run_query(statement) %}
   {{ return('') }}

@@ -14,7 +14,10 @@ class PublishedTablesInvalid(RuntimeError):
 
 
 def validate_persona_tables(
-    persona_profiles: pd.DataFrame, customer_personas: pd.DataFrame, data_docs_dir: Path | None = None
+    persona_profiles: pd.DataFrame,
+    customer_personas: pd.DataFrame,
+    data_docs_dir: Path | None = None,
+    suite_prefix: str = "",
 ) -> list[ValidationOutcome]:
     """Sizes sum to the customers scored, shares in [0, 1] summing to 1, every customer has a persona,
     every persona a strategy.
@@ -72,9 +75,19 @@ def validate_persona_tables(
     context = new_context(data_docs_dir)
     with_docs = data_docs_dir is not None
     return [
-        run_suite(context, "persona_profiles_published", persona_profiles, profile_expectations, with_docs),
         run_suite(
-            context, "customer_personas_published", customer_personas, customer_expectations, with_docs
+            context,
+            f"{suite_prefix}persona_profiles_published",
+            persona_profiles,
+            profile_expectations,
+            with_docs,
+        ),
+        run_suite(
+            context,
+            f"{suite_prefix}customer_personas_published",
+            customer_personas,
+            customer_expectations,
+            with_docs,
         ),
     ]
 

@@ -1,75 +1,93 @@
-{{ config(materialized='incremental', unique_key='run_id') }}
--- One row per build and input: which file (and its SHA-256), and what happened to every row of it.
--- Failed builds add a row with outcome 'failed: <nodes>' through the on-run-end hook record_failed_run.
+{{ config(materialized='incremental', unique_key=['run_id', 'input_name']) }}
+-- One row per build and input file: which file (and its SHA-256), and what happened to every row of it.
+-- rows_read = rows_quarantined + rows_accepted; rows_accepted = rows_excluded_from_fit + rows_fitted;
+-- customers_scored = customers_in_features (tested by every_row_accounted_for). For the invoices,
+-- "excluded" lines are those kept out of customer features (no CustomerID, services, adjustments, ...;
+-- invoice_line_accounting breaks them down). Failed builds add rows with outcome 'failed: <nodes>'
+-- through the on-run-end hook record_failed_run.
 
 with
 
-raw_rows as (
-
-    select count(*) as rows_read from {{ ref('stg_smartcart__customers') }}
-
-),
-
-quarantined as (
-
-    select * from {{ ref('customer_quarantine') }}
-
-),
-
-quarantine_counts as (
-
-    select
-        count(*) as rows_quarantined
-    from quarantined
-
-),
-
-quarantine_reasons as (
+customer_quarantine_reasons as (
 
     select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
     from (
         select reason, count(*) as reason_rows
-        from (select unnest(string_split(quarantine_reasons, ',')) as reason from quarantined)
+        from (select unnest(string_split(quarantine_reasons, ',')) as reason from {{ ref('customer_quarantine') }})
         group by reason
     )
 
 ),
 
-accepted as (
+invoice_quarantine_reasons as (
+
+    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
+    from (
+        select reason, count(*) as reason_rows
+        from (
+            select unnest(string_split(quarantine_reasons, ',')) as reason
+            from {{ ref('invoice_line_quarantine') }}
+        )
+        group by reason
+    )
+
+),
+
+customers_input as (
 
     select
-        count(*) as rows_accepted,
-        count(*) filter (where is_excluded_from_fit) as rows_excluded_from_fit
-    from {{ ref('customers') }}
+        'customers' as input_name,
+        {{ sql_string(var('customers_file')) }} as file_path,
+        (select sha256(content) from read_blob({{ sql_string(var('customers_file')) }})) as file_sha256,
+        (select count(*) from {{ ref('stg_smartcart__customers') }}) as rows_read,
+        (select count(*) from {{ ref('customers') }}) as rows_accepted,
+        (select count(*) from {{ ref('customer_quarantine') }}) as rows_quarantined,
+        (select quarantine_reason_counts from customer_quarantine_reasons) as quarantine_reason_counts,
+        (select count(*) filter (where is_excluded_from_fit) from {{ ref('customers') }}) as rows_excluded_from_fit,
+        (select count(*) from {{ ref('customers') }}) as customers_in_features,
+        (select count(*) from {{ ref('customer_personas') }}) as customers_scored
 
 ),
 
-scored as (
+invoices_input as (
 
-    select count(*) as customers_scored from {{ ref('customer_personas') }}
+    select
+        'invoices' as input_name,
+        {{ sql_string(var('invoices_file')) }} as file_path,
+        (select sha256(content) from read_blob({{ sql_string(var('invoices_file')) }})) as file_sha256,
+        (select count(*) from {{ ref('stg_online_retail__invoice_lines') }}) as rows_read,
+        (select count(*) from {{ ref('invoice_lines') }}) as rows_accepted,
+        (select count(*) from {{ ref('invoice_line_quarantine') }}) as rows_quarantined,
+        (select quarantine_reason_counts from invoice_quarantine_reasons) as quarantine_reason_counts,
+        (select count(*) filter (where not is_customer_feature_line) from {{ ref('invoice_lines') }})
+            as rows_excluded_from_fit,
+        (select count(*) from {{ ref('invoice_customer_features') }}) as customers_in_features,
+        (select count(*) from {{ ref('invoice_customer_personas') }}) as customers_scored
 
 ),
 
-input_file as (
+inputs as (
 
-    select sha256(content) as file_sha256
-    from read_blob({{ sql_string(var('customers_file')) }})
+    select * from customers_input
+    union all
+    select * from invoices_input
 
 )
 
 select
     '{{ invocation_id }}' as run_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as run_started_at,
-    'customers' as input_name,
-    {{ sql_string(var('customers_file')) }} as file_path,
-    input_file.file_sha256,
-    raw_rows.rows_read,
-    accepted.rows_accepted,
-    quarantine_counts.rows_quarantined,
-    coalesce(quarantine_reasons.quarantine_reason_counts, '') as quarantine_reason_counts,
-    accepted.rows_excluded_from_fit,
-    accepted.rows_accepted - accepted.rows_excluded_from_fit as rows_fitted,
-    scored.customers_scored,
+    input_name,
+    file_path,
+    file_sha256,
+    rows_read,
+    rows_accepted,
+    rows_quarantined,
+    coalesce(quarantine_reason_counts, '') as quarantine_reason_counts,
+    rows_excluded_from_fit,
+    rows_accepted - rows_excluded_from_fit as rows_fitted,
+    customers_in_features,
+    customers_scored,
     'built' as outcome
 
-from raw_rows, quarantine_counts, quarantine_reasons, accepted, scored, input_file
+from inputs

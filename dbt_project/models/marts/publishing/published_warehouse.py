@@ -23,20 +23,41 @@ def model(dbt, session):
         "segmentation_runs": dbt.ref("segmentation_runs"),
         "persona_profiles": dbt.ref("persona_profiles"),
         "customer_personas": dbt.ref("customer_personas"),
+        "invoice_lines": dbt.ref("invoice_lines"),
+        "invoice_line_quarantine": dbt.ref("invoice_line_quarantine"),
+        "invoice_line_accounting": dbt.ref("invoice_line_accounting"),
+        "invoice_customer_features": dbt.ref("invoice_customer_features"),
+        "invoice_rfm_scores": dbt.ref("invoice_rfm_scores"),
+        "invoice_customer_segments": dbt.ref("invoice_customer_segments"),
+        "invoice_segment_centroids": dbt.ref("invoice_segment_centroids"),
+        "invoice_cluster_personas": dbt.ref("invoice_cluster_personas"),
+        "invoice_persona_profiles": dbt.ref("invoice_persona_profiles"),
+        "invoice_customer_personas": dbt.ref("invoice_customer_personas"),
+        "invoice_persona_rfm_crosstab": dbt.ref("invoice_persona_rfm_crosstab"),
         "run_summary": dbt.ref("run_summary"),
+    }
+    # Persona tables checked before publishing, per segmentation: (profiles, one row per customer).
+    persona_tables = {
+        "": ("persona_profiles", "customer_personas"),
+        "invoice_": ("invoice_persona_profiles", "invoice_customer_personas"),
     }
     reports_dir = dbt.config.get("reports_dir")
     published_path = dbt.config.get("published_path")
-    profiles = published["persona_profiles"].df()
-    persona_counts = published["customer_personas"].aggregate(
-        "persona_name, count(*) as customers", "persona_name"
-    )
-    persona_counts = persona_counts.df()
+    checks = [
+        (
+            prefix,
+            published[profiles].df(),
+            published[members].aggregate("persona_name, count(*) as customers", "persona_name").df(),
+        )
+        for prefix, (profiles, members) in persona_tables.items()
+    ]
     latest_run = published["run_summary"].filter("outcome = 'built'").order("run_started_at desc").limit(1)
     run_id = latest_run.select("run_id").fetchall()[0][0]
 
     def validate():
-        outcomes = validate_persona_tables(profiles, persona_counts, Path(reports_dir) / "data_docs")
+        outcomes = []
+        for prefix, profiles, counts in checks:
+            outcomes += validate_persona_tables(profiles, counts, Path(reports_dir) / "data_docs", prefix)
         assert_persona_tables_valid(outcomes)
 
     return publish_tables(

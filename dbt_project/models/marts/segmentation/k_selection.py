@@ -8,7 +8,10 @@ def model(dbt, session):
     from ml.engine import k_selection_frame
 
     artifacts_dir = dbt.config.get("artifacts_dir")
-    segmentations = {"customers": dbt.ref("customer_segments")}
+    segmentations = {
+        "customers": dbt.ref("customer_segments"),
+        "invoices": dbt.ref("invoice_customer_segments"),
+    }
     return pd.concat(
         [k_selection_frame(name, artifacts_dir) for name in segmentations],
         ignore_index=True,

@@ -8,7 +8,10 @@ def model(dbt, session):
     from ml.engine import run_frame
 
     artifacts_dir = dbt.config.get("artifacts_dir")
-    segmentations = {"customers": dbt.ref("customer_segments")}
+    segmentations = {
+        "customers": dbt.ref("customer_segments"),
+        "invoices": dbt.ref("invoice_customer_segments"),
+    }
     latest = pd.concat([run_frame(name, artifacts_dir) for name in segmentations], ignore_index=True)
     if dbt.is_incremental:
         known = {row[0] for row in session.execute(f"select run_id from {dbt.this}").fetchall()}
