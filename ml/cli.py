@@ -48,8 +48,13 @@ def run_dbt(
 
 def _vars_from(args: argparse.Namespace) -> dict[str, object]:
     dbt_vars: dict[str, object] = {}
-    if getattr(args, "customers_file", None):
-        dbt_vars["customers_file"] = str(Path(args.customers_file).resolve())
+    for attribute in INPUT_FILES.values():
+        if getattr(args, attribute, None):
+            dbt_vars[attribute] = str(Path(getattr(args, attribute)).resolve())
+    if getattr(args, "invoice_date_format", None):
+        dbt_vars["invoice_date_format"] = args.invoice_date_format
+    if getattr(args, "refit", False):
+        dbt_vars["invoices_refit"] = True
     if getattr(args, "n_clusters", None):
         dbt_vars["n_clusters"] = args.n_clusters
     if getattr(args, "as_of_date", None):
@@ -69,28 +74,41 @@ def reports_dir() -> Path:
     return Path(os.environ.get("SMARTCART_REPORTS_DIR") or project_root() / "reports")
 
 
+# input name -> the CLI attribute (and dbt var) naming its file
+INPUT_FILES = {"customers": "customers_file", "invoices": "invoices_file"}
+
+
 def validate(args: argparse.Namespace) -> bool:
-    """The input's Great Expectations suites; prints what they found. True when nothing is blocking."""
+    """Every input's Great Expectations suites; prints what they found. True when nothing is blocking."""
     from ml.quality.inputs import validate_input
 
-    file_path = str(Path(args.customers_file).resolve()) if args.customers_file else None
     docs = reports_dir() / "data_docs"
-    report = validate_input("customers", file_path, docs, getattr(args, "as_of_date", None))
-    for line in report.lines():
-        print(line, file=sys.stderr if not report.ok else sys.stdout)
-    if report.ok:
-        print(
-            f"Validation passed: {report.rows:,} rows of {report.file_path}; "
-            f"{len(report.row_level)} row-level rule(s) failed (those rows will be quarantined). "
-            f"Data Docs: {docs / 'index.html'}"
-        )
-    else:
-        print(
-            f"Validation failed: {report.file_path} cannot be used as it is (blocking problems above). "
-            f"Data Docs: {docs / 'index.html'}",
-            file=sys.stderr,
-        )
-    return report.ok
+    settings = (
+        {"invoice_date_format": args.invoice_date_format}
+        if getattr(args, "invoice_date_format", None)
+        else None
+    )
+    all_ok = True
+    for input_name, attribute in INPUT_FILES.items():
+        given = getattr(args, attribute, None)
+        file_path = str(Path(given).resolve()) if given else None
+        report = validate_input(input_name, file_path, docs, getattr(args, "as_of_date", None), settings)
+        for line in report.lines():
+            print(line, file=sys.stderr if not report.ok else sys.stdout)
+        if report.ok:
+            print(
+                f"Validation passed ({input_name}): {report.rows:,} rows of {report.file_path}; "
+                f"{len(report.row_level)} row-level rule(s) failed (those rows will be quarantined)."
+            )
+        else:
+            print(
+                f"Validation failed ({input_name}): {report.file_path} cannot be used as it is "
+                "(blocking problems above).",
+                file=sys.stderr,
+            )
+        all_ok = all_ok and report.ok
+    print(f"Data Docs: {docs / 'index.html'}")
+    return all_ok
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -111,6 +129,10 @@ def command_run(args: argparse.Namespace) -> int:
         return code
     print("\nPersonas (persona_profiles):")
     print_personas(env["SMARTCART_DUCKDB_PATH"])
+    print("\nInvoice personas (invoice_persona_profiles):")
+    print(
+        warehouse.invoice_persona_table(env["SMARTCART_DUCKDB_PATH"]).to_string(index=False, max_colwidth=70)
+    )
     print("\nReport: reports/customers/insights.md (and .html); plots beside it.")
     return 0
 
@@ -200,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="build everything with dbt and print the personas")
     run.add_argument("--customers-file", help="customer export to use instead of the bundled one")
+    run.add_argument("--invoices-file", help="invoice lines to use instead of the bundled sample")
+    run.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
+    run.add_argument(
+        "--refit", action="store_true", help="refit the invoice model instead of scoring with it"
+    )
     run.add_argument("--n-clusters", type=int, help="force the number of segments (default: chosen by rule)")
     run.add_argument("--as-of-date", help="reference date YYYY-MM-DD (default: day after last enrollment)")
     run.add_argument(
@@ -209,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="run the input's Great Expectations suites (no build)")
     check.add_argument("--customers-file", help="customer export to check instead of the bundled one")
+    check.add_argument("--invoices-file", help="invoice lines to check instead of the bundled sample")
+    check.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
     check.add_argument("--as-of-date", help="reference date YYYY-MM-DD for the date rules")
     check.set_defaults(handler=command_validate)
 

@@ -42,3 +42,16 @@ def persona_table(database: str | os.PathLike[str] | None = None) -> pd.DataFram
         """,
         database,
     )
+
+
+def invoice_persona_table(database: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    return read_frame(
+        """
+        select persona_name, customer_count, round(customer_share, 3) as customer_share,
+               round(recency_days_median) as recency_median, round(frequency_median, 1) as frequency_median,
+               round(monetary_median) as monetary_median, top_traits
+        from invoice_persona_profiles
+        order by customer_count desc, persona_name
+        """,
+        database,
+    )

@@ -6,6 +6,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +18,12 @@ class ColumnSpec:
     name: str
     data_type: str
     required: bool = False
+    nullable: bool = False
+    not_zero: bool = False
+    strip_decimal_zero: bool = False
     date_format: str | None = None
+    format_var: str | None = None
+    formats: tuple[str, ...] = ()
     min_value: float | None = None
     allowed_values: tuple | None = None
     accepted_values_seed: str | None = None
@@ -45,6 +52,11 @@ SOURCES = {
         "smartcart",
         "customers",
     ),
+    "invoices": (
+        ROOT / "dbt_project/models/staging/online_retail/_online_retail__sources.yml",
+        "online_retail",
+        "invoice_lines",
+    ),
 }
 DELIMITERS = {"tab": "\t", "comma": ",", "semicolon": ";"}
 
@@ -64,7 +76,12 @@ def load_contract(input_name: str) -> InputContract:
                 name=column["name"],
                 data_type=str(column.get("data_type", "varchar")).lower(),
                 required=bool(column_meta.get("required", False)),
+                nullable=bool(column_meta.get("nullable", False)),
+                not_zero=bool(column_meta.get("not_zero", False)),
+                strip_decimal_zero=bool(column_meta.get("strip_decimal_zero", False)),
                 date_format=column_meta.get("format"),
+                format_var=column_meta.get("format_var"),
+                formats=tuple(column_meta.get("formats", ())),
                 min_value=column_meta.get("min_value"),
                 allowed_values=tuple(allowed) if allowed is not None else None,
                 accepted_values_seed=column_meta.get("accepted_values_seed"),
@@ -84,6 +101,35 @@ def seed_values(seed: str, column: str = "raw_value") -> list[str]:
         return [row[column] for row in csv.DictReader(handle)]
 
 
+def project_vars() -> dict:
+    return yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
 def default_file(contract: InputContract) -> str:
-    document = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return str(ROOT / document["vars"][contract.file_var])
+    return str(ROOT / project_vars()[contract.file_var])
+
+
+# Rows the date-format detection looks at (the dbt macro column_format uses the same number).
+FORMAT_DETECTION_ROWS = 100_000
+
+
+def resolve_format(column: ColumnSpec, values: pd.Series, setting: str | None = None) -> str | None:
+    """The strptime format of a date/timestamp column, by the rule of the dbt macro column_format:
+    meta.format if fixed; else the setting (var meta.format_var); 'auto' takes the first of meta.formats
+    under which every non-empty value of the first rows parses, or the one with the fewest failures."""
+    if column.date_format:
+        return column.date_format
+    chosen = setting or (project_vars().get(column.format_var) if column.format_var else None) or "auto"
+    if chosen != "auto" or not column.formats:
+        return None if chosen == "auto" else chosen
+    head = values.head(FORMAT_DETECTION_ROWS).str.strip().replace("", pd.NA).dropna()
+    with duckdb.connect() as connection:
+        connection.register("head_values", pd.DataFrame({"value": head.astype(str)}))
+        counts = connection.execute(
+            "select "
+            + ", ".join("count(*) filter (where try_strptime(value, ?) is null)" for _ in column.formats)
+            + " from head_values",
+            list(column.formats),
+        ).fetchone()
+    failures = list(counts)
+    return column.formats[failures.index(min(failures))]

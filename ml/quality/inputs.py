@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ml.quality.contract import InputContract, default_file, load_contract, seed_values
+from ml.quality.contract import InputContract, default_file, load_contract, resolve_format, seed_values
 from ml.quality.expectations import (
     BLOCKING,
     INTEGER_PATTERN,
@@ -62,7 +62,12 @@ def read_raw(path: str, contract: InputContract) -> pd.DataFrame:
         ).df()
 
 
-def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list:
+# What a numeric field may look like as text (the SQL gate's try_cast accepts the same).
+DECIMAL_PATTERN = r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$"
+INTEGER_OR_DECIMAL_ZERO_PATTERN = r"^\s*[+-]?\d+(?:\.0+)?\s*$"
+
+
+def _blocking_expectations(contract: InputContract, frame: pd.DataFrame, formats: dict[str, str]) -> list:
     import great_expectations as gx
 
     meta = {"severity": BLOCKING}
@@ -87,20 +92,30 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list
                     column=column.name, mostly=1e-9, meta={**meta, "description": "is empty in every row"}
                 )
             )
-        if column.data_type in {"integer", "bigint"}:
+        if column.data_type in {"integer", "bigint", "double"}:
+            pattern = (
+                DECIMAL_PATTERN
+                if column.data_type == "double"
+                else INTEGER_OR_DECIMAL_ZERO_PATTERN
+                if column.strip_decimal_zero
+                else INTEGER_PATTERN
+            )
             expectations.append(
                 gx.expectations.ExpectColumnValuesToMatchRegex(
                     column=column.name,
-                    regex=INTEGER_PATTERN,
+                    regex=pattern,
                     meta={**meta, "description": f"to be {column.data_type}"},
                 )
             )
-        if column.data_type == "date" and column.date_format:
+        if column.name in formats:
             expectations.append(
                 gx.expectations.ExpectColumnValuesToMatchStrftimeFormat(
                     column=column.name,
-                    strftime_format=column.date_format,
-                    meta={**meta, "description": f"to be a date in format {column.date_format}"},
+                    strftime_format=formats[column.name],
+                    meta={
+                        **meta,
+                        "description": f"to be a {column.data_type} in format {formats[column.name]}",
+                    },
                 )
             )
     if contract.key_column and contract.key_column in present:
@@ -112,22 +127,22 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame) -> list
     return expectations
 
 
-def _typed(frame: pd.DataFrame, contract: InputContract) -> pd.DataFrame:
+def _typed(frame: pd.DataFrame, contract: InputContract, formats: dict[str, str]) -> pd.DataFrame:
     typed = pd.DataFrame(index=frame.index)
     for column in contract.columns:
         if column.name not in frame.columns:
             continue
         values = frame[column.name].str.strip().replace("", pd.NA)
-        if column.data_type in {"integer", "bigint"}:
+        if column.data_type in {"integer", "bigint", "double"}:
             typed[column.name] = pd.to_numeric(values, errors="coerce")
-        elif column.data_type == "date":
-            typed[column.name] = pd.to_datetime(values, format=column.date_format, errors="coerce")
+        elif column.name in formats:
+            typed[column.name] = pd.to_datetime(values, format=formats[column.name], errors="coerce")
         else:
             typed[column.name] = values
     return typed
 
 
-def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of: pd.Timestamp) -> list:
+def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of_date: str | None) -> list:
     import great_expectations as gx
 
     meta = {"severity": ROW}
@@ -135,7 +150,13 @@ def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of: pd.Ti
     for column in contract.columns:
         if column.name not in typed.columns:
             continue
-        if column.required and column.name != "Income":
+        if column.not_zero:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToNotBeInSet(
+                    column=column.name, value_set=[0], meta={**meta, "description": "to be non-zero"}
+                )
+            )
+        if column.required and not column.nullable:
             expectations.append(
                 gx.expectations.ExpectColumnValuesToNotBeNull(
                     column=column.name, meta={**meta, "description": "to be present (missing value)"}
@@ -169,6 +190,18 @@ def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of: pd.Ti
                     },
                 )
             )
+    return expectations + INPUT_RULES.get(contract.input_name, lambda *_: [])(typed, as_of_date)
+
+
+def _customer_date_rules(typed: pd.DataFrame, as_of_date: str | None) -> list:
+    """Customers: no birth year or enrollment after the as-of date (same default as the dbt macro)."""
+    import great_expectations as gx
+
+    meta = {"severity": ROW}
+    expectations = []
+    if "Dt_Customer" not in typed.columns:
+        return expectations
+    as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed["Dt_Customer"])
     if "Year_Birth" in typed.columns:
         expectations.append(
             gx.expectations.ExpectColumnValuesToBeBetween(
@@ -177,15 +210,18 @@ def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of: pd.Ti
                 meta={**meta, "description": f"to be a birth year not after the as-of date {as_of.date()}"},
             )
         )
-    if "Dt_Customer" in typed.columns:
-        expectations.append(
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column="Dt_Customer",
-                max_value=as_of,
-                meta={**meta, "description": f"to be an enrollment not after the as-of date {as_of.date()}"},
-            )
+    expectations.append(
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="Dt_Customer",
+            max_value=as_of,
+            meta={**meta, "description": f"to be an enrollment not after the as-of date {as_of.date()}"},
         )
+    )
     return expectations
+
+
+# Rules that are not column declarations: per input, (typed frame, as-of date) -> expectations.
+INPUT_RULES = {"customers": _customer_date_rules}
 
 
 def validate_input(
@@ -193,6 +229,7 @@ def validate_input(
     file_path: str | None = None,
     data_docs_dir: Path | None = None,
     as_of_date: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> InputReport:
     """Run the input's GX suites on ``file_path``: blocking checks first, row-level rules if they pass."""
     contract = load_contract(input_name)
@@ -214,10 +251,21 @@ def validate_input(
         return report
     report.rows = len(frame)
     report.unknown_columns = [c for c in frame.columns if c not in {s.name for s in contract.columns}]
+    formats = {}
+    for column in contract.columns:
+        if column.data_type in {"date", "timestamp"} and column.name in frame.columns:
+            setting = (settings or {}).get(column.format_var) if column.format_var else None
+            chosen = resolve_format(column, frame[column.name], setting)
+            if chosen:
+                formats[column.name] = chosen
     context = new_context(data_docs_dir)
     with_docs = data_docs_dir is not None
     blocking = run_suite(
-        context, f"{input_name}_input_blocking", frame, _blocking_expectations(contract, frame), with_docs
+        context,
+        f"{input_name}_input_blocking",
+        frame,
+        _blocking_expectations(contract, frame, formats),
+        with_docs,
     )
     report.findings += blocking.findings
     if report.blocking:
@@ -226,10 +274,9 @@ def validate_input(
             report.unknown_columns = []
             report.findings.append(Finding(BLOCKING, None, "to use the declared delimiter", None, [], hint))
         return report
-    typed = _typed(frame, contract)
-    as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed["Dt_Customer"])
+    typed = _typed(frame, contract, formats)
     rows: ValidationOutcome = run_suite(
-        context, f"{input_name}_input_rows", typed, _row_expectations(contract, typed, as_of), with_docs
+        context, f"{input_name}_input_rows", typed, _row_expectations(contract, typed, as_of_date), with_docs
     )
     report.findings += rows.findings
     return report
