@@ -181,12 +181,13 @@ def _rows_to_score(args: argparse.Namespace, inputs: tuple[str, ...]):
 
 
 def command_score(args: argparse.Namespace) -> int:
+    from ml.artifacts import ArtifactIntegrityError
     from ml.preprocessing import FeatureSchemaError
     from ml.scoring import PersonaScorer
 
     try:
         scorer = PersonaScorer.from_warehouse(args.segmentation, args.db, args.artifacts_dir)
-    except (warehouse.NotBuiltError, ValueError) as error:
+    except (FileNotFoundError, ArtifactIntegrityError, ValueError) as error:
         print(f"cannot score: {error}", file=sys.stderr)
         return 2
     frame, source = _rows_to_score(args, scorer.inputs)

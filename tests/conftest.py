@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL_CUSTOMERS = FIXTURES / "customers_small.tsv"
 BUNDLED_CUSTOMERS = ROOT / "data" / "raw" / "smartcart" / "marketing_campaign.csv"
+SMALL_INVOICES = FIXTURES / "invoices_small.csv"
+BUNDLED_INVOICES = ROOT / "data" / "raw" / "online_retail" / "online_retail_2010-12_to_2011-02.csv"
 
 
 def customers_with(path: Path, changes: dict[tuple[int, str], str]) -> Path:
@@ -63,6 +65,8 @@ class Build:
         }
 
     def dbt(self, *arguments: str, dbt_vars: dict | None = None) -> Build:
+        """dbt in a subprocess; the small invoices fixture unless the test names an invoices file."""
+        dbt_vars = {"invoices_file": str(SMALL_INVOICES), **(dbt_vars or {})}
         command = [
             str(Path(sys.executable).parent / "dbt"),
             *arguments,
@@ -71,8 +75,7 @@ class Build:
             "--profiles-dir",
             str(ROOT),
         ]
-        if dbt_vars:
-            command += ["--vars", json.dumps(dbt_vars)]
+        command += ["--vars", json.dumps(dbt_vars)]
         result = subprocess.run(
             command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900
         )
@@ -84,6 +87,8 @@ class Build:
         command = [str(Path(sys.executable).parent / "smartcart"), *arguments]
         if arguments and arguments[0] == "run":
             command += ["--db", str(self.database)]
+            if "--invoices-file" not in arguments:
+                command += ["--invoices-file", str(SMALL_INVOICES)]
         return subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=1200)
 
     def query(self, sql: str) -> pd.DataFrame:

@@ -28,7 +28,7 @@ def test_build_publishes_documented_persona_tables(small_build):
     k_table = small_build.query("select * from k_selection")
     assert sorted(k_table["k"]) == list(range(2, 11))
     assert k_table["is_chosen"].sum() == 1
-    runs = small_build.query("select * from segmentation_runs")
+    runs = small_build.query("select * from segmentation_runs where segmentation_name = 'customers'")
     assert len(runs) == 1 and len(runs["artifact_sha256"].iloc[0]) == 64
     centroids = small_build.query("select * from customer_segment_centroids")
     assert set(centroids["cluster_id"]) == set(profiles["cluster_id"])
@@ -73,7 +73,9 @@ def test_build_writes_plots_report_and_a_verifiable_artifact(small_build):
     for persona in small_build.query("select persona_name from persona_profiles")["persona_name"]:
         assert f"### {persona}" in report
     sidecar = json.loads((small_build.artifacts / "customers" / "model.json").read_text())
-    runs = small_build.query("select artifact_sha256, model_version from segmentation_runs")
+    runs = small_build.query(
+        "select artifact_sha256, model_version from segmentation_runs where segmentation_name = 'customers'"
+    )
     assert sidecar["artifact_sha256"] == runs["artifact_sha256"].iloc[0]
     assert sidecar["model_version"] == runs["model_version"].iloc[0]
 
