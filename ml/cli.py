@@ -156,6 +156,18 @@ def command_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dashboard(args: argparse.Namespace) -> int:
+    """Start the Streamlit dashboard on the published warehouse."""
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    env = dict(os.environ)
+    if args.db:
+        env["SMARTCART_DUCKDB_PATH"] = str(Path(args.db).resolve())
+    streamlit = Path(sys.executable).parent / "streamlit"
+    command = [str(streamlit) if streamlit.exists() else "streamlit", "run", str(app)]
+    command += ["--server.port", str(args.port), "--server.headless", "true"]
+    return subprocess.run(command, cwd=project_root(), env=env).returncode
+
+
 # Friendly flags for the invoice (RFM) model inputs.
 SCORE_FLAGS = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
 
@@ -261,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", help="model folder (default: SMARTCART_ARTIFACTS_DIR or data/artifacts)"
     )
     score.set_defaults(handler=command_score)
+
+    dashboard = commands.add_parser("dashboard", help="start the dashboard (http://localhost:8501)")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument(
+        "--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)"
+    )
+    dashboard.set_defaults(handler=command_dashboard)
 
     generate = commands.add_parser("generate", help="write a synthetic customer export or invoice lines")
     generate.add_argument("--kind", choices=["customers", "invoices"], default="customers")

@@ -1,0 +1,1 @@
+"""The marketers' dashboard (Streamlit): `smartcart dashboard` or `streamlit run ml/dashboard/app.py`."""

@@ -1,0 +1,139 @@
+"""Every dashboard page through Streamlit's own app testing (AppTest), on a real published warehouse."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SMALL_INVOICES
+
+APP = str(ROOT / "ml" / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def app(dashboard_build, monkeypatch):
+    monkeypatch.setenv("SMARTCART_DUCKDB_PATH", str(dashboard_build.database))
+    monkeypatch.setenv("SMARTCART_ARTIFACTS_DIR", str(dashboard_build.artifacts))
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def open_page(app: AppTest, page: str) -> AppTest:
+    app.run()
+    app.sidebar.radio(key="page").set_value(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def markdown(app: AppTest) -> str:
+    return "\n".join(block.value for block in app.markdown)
+
+
+def test_overview_shows_persona_cards_for_each_built_source(app, dashboard_build):
+    open_page(app, "Overview")
+    text = markdown(app)
+    for table in ["persona_profiles", "invoice_persona_profiles"]:
+        for persona in dashboard_build.query(f"select persona_name from {table}")["persona_name"]:
+            assert f"#### {persona}" in text
+    assert "Strategy:" in text and "sd above average" in text
+    assert [s.value for s in app.subheader] == ["Customer profiles", "Invoices (RFM)"]
+    info = app.dataframe[0].value
+    assert set(info["input_name"]) == {"customers", "invoices"}
+
+
+def test_evaluation_page_reclusters_when_the_k_slider_moves(app):
+    open_page(app, "Model evaluation")
+    slider = app.slider(key="k_slider")
+    chosen = slider.value
+    table = app.dataframe[0].value
+    assert len(table) == chosen
+    slider.set_value(5).run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe[0].value) == 5
+    assert app.dataframe[0].value["customers"].sum() == table["customers"].sum()
+    assert any("Total spend against income" == s.value for s in app.subheader)
+    app.selectbox(key="evaluation_segmentation").set_value("invoices").run()
+    assert not app.exception and len(app.dataframe[0].value) == app.slider(key="k_slider").value
+
+
+def test_score_page_returns_a_persona_and_the_next_closest(app, dashboard_build):
+    open_page(app, "Score a customer")
+    app.selectbox(key="score_segmentation").set_value("invoices").run()
+    app.number_input(key="in_recency_days").set_value(5.0)
+    app.number_input(key="in_frequency").set_value(12.0)
+    app.number_input(key="in_monetary").set_value(6000.0)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    personas = set(dashboard_build.query("select persona_name from invoice_persona_profiles")["persona_name"])
+    message = app.success[0].value
+    assert message.startswith("Persona: ") and any(p in message for p in personas)
+    assert "Next closest" in markdown(app)
+
+
+def test_upload_of_rfm_figures_is_scored_and_offered_for_download(app, tmp_path):
+    open_page(app, "Upload")
+    kind = [k for k in app.radio(key="upload_kind").options if k.startswith("RFM figures")][0]
+    app.radio(key="upload_kind").set_value(kind).run()
+    # AppTest has no file-upload widget driver: the browser test uploads through the page; here the same
+    # processing function the page calls is exercised with the page's arguments.
+    from ml.dashboard.modelling import process_upload
+
+    result = process_upload(
+        kind,
+        b"customer_id,recency_days,frequency,monetary\n1,3,20,9000\n2,200,1,40\n",
+        "new.csv",
+        False,
+        None,
+        None,
+    )
+    assert len(result.scored) == 2 and result.scored["persona_name"].notna().all()
+
+
+def test_upload_of_a_bad_invoice_file_lists_column_and_examples(dashboard_build, monkeypatch):
+    from ml.dashboard.modelling import UPLOAD_KINDS, UploadError, process_upload
+
+    monkeypatch.setenv("SMARTCART_DUCKDB_PATH", str(dashboard_build.database))
+    lines = SMALL_INVOICES.read_text().splitlines()
+    lines[3] = lines[3].replace(",3,", ",three,", 1)
+    kind = [k for k in UPLOAD_KINDS if k.startswith("Invoice lines")][0]
+    with pytest.raises(UploadError) as error:
+        process_upload(
+            kind, ("\n".join(lines) + "\n").encode(), "lines.csv", False, None, str(dashboard_build.artifacts)
+        )
+    assert any("Quantity" in line and "'three'" in line for line in error.value.details)
+
+
+def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
+    from ml.dashboard.modelling import UPLOAD_KINDS, process_upload
+
+    kind = [k for k in UPLOAD_KINDS if k.startswith("Invoice lines")][0]
+    result = process_upload(
+        kind,
+        SMALL_INVOICES.read_bytes(),
+        "lines.csv",
+        False,
+        str(dashboard_build.database),
+        str(dashboard_build.artifacts),
+    )
+    expected = dashboard_build.query("select customer_id, persona_name from invoice_customer_personas")
+    merged = result.scored.merge(expected, on="customer_id", suffixes=("", "_built"))
+    assert len(merged) == len(expected)
+    assert (merged["persona_name"] == merged["persona_name_built"]).all()
+    refit = process_upload(kind, SMALL_INVOICES.read_bytes(), "lines.csv", True, None, None)
+    assert refit.mode == "refit on the upload" and refit.scored["persona_name"].nunique() == 4
+
+
+def test_an_oversized_upload_is_refused():
+    from ml.dashboard.modelling import MAX_UPLOAD_BYTES, UPLOAD_KINDS, UploadError, process_upload
+
+    with pytest.raises(UploadError, match="limited to"):
+        process_upload(list(UPLOAD_KINDS)[2], b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", False, None, None)
+
+
+def test_every_page_explains_a_missing_warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMARTCART_DUCKDB_PATH", str(tmp_path / "none.duckdb"))
+    monkeypatch.chdir(ROOT)
+    for page in ["Overview", "Model evaluation", "Score a customer"]:
+        app = AppTest.from_file(APP, default_timeout=60)
+        open_page(app, page)
+        assert "Nothing has been built yet" in app.info[0].value
