@@ -137,3 +137,34 @@ def test_every_page_explains_a_missing_warehouse(tmp_path, monkeypatch):
         app = AppTest.from_file(APP, default_timeout=60)
         open_page(app, page)
         assert "Nothing has been built yet" in app.info[0].value
+
+
+def test_the_overview_keeps_working_while_a_build_runs(app, dashboard_build):
+    """A rebuild publishes into the same warehouse while the page is rendered again and again."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import SMALL_CUSTOMERS
+
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--project-dir",
+        str(ROOT),
+        "--profiles-dir",
+        str(ROOT),
+        "--vars",
+        json.dumps({"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(SMALL_INVOICES)}),
+    ]
+    build = subprocess.Popen(command, cwd=ROOT, env=dashboard_build.env(), stdout=subprocess.DEVNULL)
+    renders = 0
+    try:
+        while build.poll() is None or renders == 0:
+            open_page(app, "Overview")
+            assert "#### " in markdown(app) and not app.error
+            renders += 1
+    finally:
+        build.wait(timeout=600)
+    assert build.returncode == 0 and renders >= 3
