@@ -81,7 +81,53 @@ INVOICES = SegmentationConfig(
     n_clusters=4,
 )
 
-SEGMENTATIONS: dict[str, SegmentationConfig] = {config.name: config for config in (CUSTOMERS, INVOICES)}
+# Clickstream: behaviour from browsing. Shares of time of day are left out of the model (they describe
+# habits, not value) but profile the personas; skewed counts are log-transformed by the engine.
+CLICKSTREAM = SegmentationConfig(
+    name="clickstream",
+    id_column="user_id",
+    numeric_features=(
+        "recency_days",
+        "session_count",
+        "active_days",
+        "purchase_revenue",
+        "view_count",
+        "cart_count",
+        "purchase_count",
+        "view_to_cart_rate",
+        "cart_to_purchase_rate",
+        "cart_abandonment_rate",
+        "distinct_products",
+        "distinct_categories",
+        "avg_price_viewed",
+        "events_per_session",
+    ),
+    exclude_column="is_excluded_from_fit",
+    cluster_personas_table="clickstream_cluster_personas",
+    profile_features=(
+        "recency_days",
+        "session_count",
+        "active_days",
+        "purchase_revenue",
+        "view_count",
+        "cart_count",
+        "purchase_count",
+        "view_to_cart_rate",
+        "cart_to_purchase_rate",
+        "cart_abandonment_rate",
+        "distinct_products",
+        "distinct_categories",
+        "avg_price_viewed",
+        "avg_price_bought",
+        "events_per_session",
+        "evening_share",
+        "weekend_share",
+    ),
+)
+
+SEGMENTATIONS: dict[str, SegmentationConfig] = {
+    config.name: config for config in (CUSTOMERS, INVOICES, CLICKSTREAM)
+}
 
 
 def get_segmentation(name: str) -> SegmentationConfig:

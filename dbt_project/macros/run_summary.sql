@@ -17,7 +17,7 @@
   {% set statement %}
     insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
     values
-    {% for input_name, file_var in [('customers', 'customers_file'), ('invoices', 'invoices_file')] %}
+    {% for input_name, file_var in [('customers', 'customers_file'), ('invoices', 'invoices_file'), ('clickstream', 'events_path')] %}
       ('{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
        '{{ input_name }}', {{ sql_string(var(file_var)) }},
        {{ sql_string('failed: ' ~ (failed | join(', '))) }}){% if not loop.last %},{% endif %}

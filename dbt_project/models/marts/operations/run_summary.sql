@@ -66,11 +66,50 @@ invoices_input as (
 
 ),
 
+clickstream_quarantine_reasons as (
+
+    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
+    from (
+        select reason, count(*) as reason_rows
+        from (
+            select unnest(string_split(quarantine_reasons, ',')) as reason
+            from {{ ref('clickstream_event_quarantine') }}
+        )
+        group by reason
+    )
+
+),
+
+-- Events accumulate over incremental builds: the row describes every event landed so far. The files can
+-- be gigabytes, so their fingerprint hashes the listing (name, size, modification time), not the bytes.
+clickstream_input as (
+
+    select
+        'clickstream' as input_name,
+        {{ sql_string(var('events_path')) }} as file_path,
+        (
+            select sha256(string_agg(filename || ':' || size || ':' || last_modified, '|' order by filename))
+            from read_blob({{ sql_string(var('events_path')) }})
+        ) as file_sha256,
+        (select count(*) from {{ ref('stg_clickstream__events') }}) as rows_read,
+        (select count(*) filter (where not is_quarantined) from {{ ref('stg_clickstream__events') }})
+            as rows_accepted,
+        (select count(*) from {{ ref('clickstream_event_quarantine') }}) as rows_quarantined,
+        (select quarantine_reason_counts from clickstream_quarantine_reasons) as quarantine_reason_counts,
+        (select count(*) filter (where is_duplicate) from {{ ref('stg_clickstream__events') }})
+            as rows_excluded_from_fit,
+        (select count(*) from {{ ref('clickstream_customer_features') }}) as customers_in_features,
+        (select count(*) from {{ ref('clickstream_customer_personas') }}) as customers_scored
+
+),
+
 inputs as (
 
     select * from customers_input
     union all
     select * from invoices_input
+    union all
+    select * from clickstream_input
 
 )
 

@@ -34,12 +34,21 @@ def model(dbt, session):
         "invoice_persona_profiles": dbt.ref("invoice_persona_profiles"),
         "invoice_customer_personas": dbt.ref("invoice_customer_personas"),
         "invoice_persona_rfm_crosstab": dbt.ref("invoice_persona_rfm_crosstab"),
+        "clickstream_event_accounting": dbt.ref("clickstream_event_accounting"),
+        "clickstream_event_quarantine": dbt.ref("clickstream_event_quarantine"),
+        "clickstream_customer_features": dbt.ref("clickstream_customer_features"),
+        "clickstream_customer_segments": dbt.ref("clickstream_customer_segments"),
+        "clickstream_segment_centroids": dbt.ref("clickstream_segment_centroids"),
+        "clickstream_cluster_personas": dbt.ref("clickstream_cluster_personas"),
+        "clickstream_persona_profiles": dbt.ref("clickstream_persona_profiles"),
+        "clickstream_customer_personas": dbt.ref("clickstream_customer_personas"),
         "run_summary": dbt.ref("run_summary"),
     }
     # Persona tables checked before publishing, per segmentation: (profiles, one row per customer).
     persona_tables = {
         "": ("persona_profiles", "customer_personas"),
         "invoice_": ("invoice_persona_profiles", "invoice_customer_personas"),
+        "clickstream_": ("clickstream_persona_profiles", "clickstream_customer_personas"),
     }
     reports_dir = dbt.config.get("reports_dir")
     published_path = dbt.config.get("published_path")

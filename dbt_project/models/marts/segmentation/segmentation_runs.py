@@ -11,6 +11,7 @@ def model(dbt, session):
     segmentations = {
         "customers": dbt.ref("customer_segments"),
         "invoices": dbt.ref("invoice_customer_segments"),
+        "clickstream": dbt.ref("clickstream_customer_segments"),
     }
     latest = pd.concat([run_frame(name, artifacts_dir) for name in segmentations], ignore_index=True)
     if dbt.is_incremental:

@@ -1,0 +1,171 @@
+{#-
+  One row per user of the clickstream: recency, frequency (sessions, active days), money (purchase revenue),
+  the funnel (views, carts, removals, purchases and the rates between them, cart abandonment), breadth
+  (distinct products, categories, brands), prices viewed and bought, events per session, and the mix of
+  time of day and weekday. Sessions are user_session; events without one are grouped by a 30-minute
+  inactivity rule per user (var session_gap_minutes). As of the var as_of_date (midnight), by default the
+  last event's time, so recency is never negative and never depends on today. Skewed counts are
+  log-transformed for modelling by the engine (ml/), which records them in the model sidecar.
+  Prices are summed as decimals so that every build gives the same figures.
+-#}
+
+with
+
+events as (
+
+    select *, cast(price as decimal(18, 2)) as price_exact
+    from {{ ref('clickstream_events') }}
+
+),
+
+reference_time as (
+
+    select
+        {% if var('as_of_date', none) -%}
+        cast({{ sql_string(var('as_of_date')) }} as timestamp)
+        {%- else -%}
+        (select max(event_at) from events)
+        {%- endif %} as as_of_at
+
+),
+
+-- The 30-minute rule, only for events without a session id: a gap longer than the limit starts a session.
+unsessioned as (
+
+    select
+        user_id,
+        event_at,
+        sum(case when gap_minutes is null or gap_minutes > {{ var('session_gap_minutes') }} then 1 else 0 end)
+            over (partition by user_id order by event_at rows unbounded preceding) as session_number
+
+    from (
+        select
+            user_id,
+            event_at,
+            date_diff('second', lag(event_at) over (partition by user_id order by event_at), event_at) / 60.0
+                as gap_minutes
+        from events
+        where user_session is null
+    )
+
+),
+
+inferred_sessions as (
+
+    select distinct user_id, event_at, 'inferred-' || user_id || '-' || session_number as session_key
+    from unsessioned
+
+),
+
+sessioned as (
+
+    select
+        events.*,
+        coalesce(events.user_session, inferred_sessions.session_key) as session_key
+
+    from events
+    left join inferred_sessions
+        on events.user_session is null
+        and events.user_id = inferred_sessions.user_id
+        and events.event_at = inferred_sessions.event_at
+
+),
+
+session_funnel as (
+
+    select
+        user_id,
+        session_key,
+        bool_or(event_type = 'cart') as has_cart,
+        bool_or(event_type = 'purchase') as has_purchase
+
+    from sessioned
+    group by user_id, session_key
+
+),
+
+abandonment as (
+
+    select
+        user_id,
+        count(*) filter (where has_cart) as sessions_with_cart,
+        count(*) filter (where has_cart and not has_purchase) as abandoned_cart_sessions
+
+    from session_funnel
+    group by user_id
+
+),
+
+per_user as (
+
+    select
+        user_id,
+        max(event_at) as last_event_at,
+        min(event_at) as first_event_at,
+        count(*) as event_count,
+        count(distinct session_key) as session_count,
+        count(distinct cast(event_at as date)) as active_days,
+        count(*) filter (where event_type = 'view') as view_count,
+        count(*) filter (where event_type = 'cart') as cart_count,
+        count(*) filter (where event_type = 'remove_from_cart') as remove_count,
+        count(*) filter (where event_type = 'purchase') as purchase_count,
+        coalesce(sum(price_exact) filter (where event_type = 'purchase'), 0) as purchase_revenue,
+        avg(price_exact) filter (where event_type = 'view') as avg_price_viewed,
+        avg(price_exact) filter (where event_type = 'purchase') as avg_price_bought,
+        count(distinct product_id) as distinct_products,
+        count(distinct category_id) as distinct_categories,
+        count(distinct coalesce(brand, 'unknown')) as distinct_brands,
+        count(*) filter (where hour(event_at) < 6) as night_events,
+        count(*) filter (where hour(event_at) >= 6 and hour(event_at) < 12) as morning_events,
+        count(*) filter (where hour(event_at) >= 12 and hour(event_at) < 18) as afternoon_events,
+        count(*) filter (where hour(event_at) >= 18) as evening_events,
+        count(*) filter (where isodow(event_at) >= 6) as weekend_events
+
+    from sessioned
+    group by user_id
+
+),
+
+final as (
+
+    select
+        per_user.user_id,
+        reference_time.as_of_at,
+        per_user.first_event_at,
+        per_user.last_event_at,
+        greatest(date_diff('second', per_user.last_event_at, reference_time.as_of_at), 0) / 86400.0
+            as recency_days,
+        per_user.session_count,
+        per_user.active_days,
+        cast(per_user.purchase_revenue as double) as purchase_revenue,
+        per_user.event_count,
+        per_user.view_count,
+        per_user.cart_count,
+        per_user.remove_count,
+        per_user.purchase_count,
+        coalesce(per_user.cart_count / nullif(per_user.view_count, 0), 0) as view_to_cart_rate,
+        -- Purchases can skip the cart ("buy now"): the rate is capped at 1.
+        least(coalesce(per_user.purchase_count / nullif(per_user.cart_count, 0), 0), 1) as cart_to_purchase_rate,
+        coalesce(abandonment.abandoned_cart_sessions / nullif(abandonment.sessions_with_cart, 0), 0)
+            as cart_abandonment_rate,
+        per_user.distinct_products,
+        per_user.distinct_categories,
+        per_user.distinct_brands,
+        cast(coalesce(per_user.avg_price_viewed, 0) as double) as avg_price_viewed,
+        cast(coalesce(per_user.avg_price_bought, 0) as double) as avg_price_bought,
+        per_user.event_count / per_user.session_count as events_per_session,
+        per_user.night_events / per_user.event_count as night_share,
+        per_user.morning_events / per_user.event_count as morning_share,
+        per_user.afternoon_events / per_user.event_count as afternoon_share,
+        per_user.evening_events / per_user.event_count as evening_share,
+        per_user.weekend_events / per_user.event_count as weekend_share,
+        false as is_excluded_from_fit
+
+    from per_user
+    left join abandonment
+        on per_user.user_id = abandonment.user_id
+    cross join reference_time
+
+)
+
+select * from final

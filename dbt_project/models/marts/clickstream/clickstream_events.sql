@@ -1,0 +1,18 @@
+-- The usable events: staged, not quarantined, not a duplicate. A view: the events are stored once, in
+-- stg_clickstream__events; this only names the subset every clickstream model reads.
+{{ config(materialized='view') }}
+
+select
+    event_at,
+    event_type,
+    product_id,
+    category_id,
+    category_code,
+    brand,
+    price,
+    user_id,
+    user_session,
+    source_file
+
+from {{ ref('stg_clickstream__events') }}
+where not is_quarantined and not is_duplicate

@@ -1,0 +1,121 @@
+"""Synthetic clickstream events in the REES46 layout, for tests and benchmarks at tens of millions of rows.
+
+event_time ('2019-10-01 00:00:00 UTC'), event_type (view / cart / remove_from_cart / purchase), product_id,
+category_id, category_code (dotted, often empty), brand (often empty), price, user_id, user_session.
+Users come from four planted behaviour groups with their own activity, funnel and price level, so tests
+can check that the segmentation recovers them. Activity is heavy-tailed, sessions hold several events,
+and a small share of sessions has no user_session (the 30-minute rule applies). Deterministic per seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+START = np.datetime64("2019-10-01T00:00:00", "s")
+EVENTS_PER_USER = 40
+# group: share of users, sessions (mean), events per session (mean), P(cart | view), P(purchase | cart),
+#        price factor, active share of the period (from its start)
+GROUPS = {
+    "high_value_loyal": (0.08, 14.0, 9.0, 0.30, 0.65, 2.5, 1.0),
+    "frequent_browser": (0.22, 10.0, 14.0, 0.04, 0.05, 1.0, 1.0),
+    "occasional_buyer": (0.40, 2.5, 5.0, 0.20, 0.45, 0.8, 1.0),
+    "inactive": (0.30, 1.5, 4.0, 0.05, 0.10, 0.8, 0.15),
+}
+# None = empty in the file, as category_code and brand often are in the real data.
+CATEGORIES = ["electronics.smartphone", "appliances.kitchen.washer", "computers.notebook", "apparel.shoes",
+              "furniture.living_room.sofa", "electronics.audio.headphone", None, None, None]
+BRANDS = ["samsung", "apple", "xiaomi", "huawei", "lg", "sony", "bosch", None, None]
+
+
+def plan_users(n_events: int, days: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n_users = max(int(n_events / EVENTS_PER_USER), 40)
+    names = list(GROUPS)
+    shares = np.array([GROUPS[g][0] for g in names])
+    group = rng.choice(len(names), size=n_users, p=shares / shares.sum())
+    return pd.DataFrame(
+        {"user_id": 500_000_000 + rng.permutation(n_users * 3)[:n_users], "group": np.array(names)[group]}
+    )
+
+
+def generate_events(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFrame:
+    """About ``n_events`` events over ``days`` days, sorted by time, as an export would write them."""
+    rng = np.random.default_rng(seed + 1)
+    users = plan_users(n_events, days, seed)
+    params = np.array([GROUPS[g][1:] for g in users["group"]])
+    sessions_per_user = np.maximum(1, rng.poisson(params[:, 0] * rng.pareto(4.0, len(users)).clip(0, 4) + 0.5))
+    # Scale so the total lands near n_events.
+    expected = (sessions_per_user * params[:, 1]).sum()
+    sessions_per_user = np.maximum(1, np.round(sessions_per_user * n_events / expected)).astype(int)
+    session_user = np.repeat(np.arange(len(users)), sessions_per_user)
+    period = days * 86_400
+    active = params[session_user, 5] * period
+    start = (rng.uniform(0, 1, len(session_user)) * active).astype(np.int64)
+    length = np.maximum(1, rng.poisson(params[session_user, 1])).astype(int)
+    event_session = np.repeat(np.arange(len(session_user)), length)
+    user = session_user[event_session]
+    offset = _ranks(length)
+    seconds = start[event_session] + offset * rng.integers(5, 120, len(event_session))
+    p_cart, p_buy, price_factor = params[user, 2], params[user, 3], params[user, 4]
+    draw = rng.random(len(user))
+    event_type = np.where(draw < p_cart * p_buy, "purchase", np.where(draw < p_cart, "cart", "view"))
+    event_type = np.where((event_type == "cart") & (rng.random(len(user)) < 0.15), "remove_from_cart", event_type)
+    n_products = 20_000
+    product = rng.zipf(1.3, len(user)) % n_products
+    base_price = np.round(np.exp(rng.normal(4.0, 1.0, n_products)), 2)
+    category = rng.integers(0, len(CATEGORIES), n_products)
+    brand = rng.integers(0, len(BRANDS), n_products)
+    session_ids = ("s-" + pd.Series(session_user + seed * 10_000_000).astype(str)).to_numpy()[event_session]
+    session_text = np.where(rng.random(len(user)) < 0.03, None, session_ids)  # some sessions lost their id
+    times = START + seconds.astype("timedelta64[s]")
+    frame = pd.DataFrame(
+        {
+            "event_time": pd.Series(times).dt.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "event_type": event_type,
+            "product_id": 1_000_000 + product,
+            "category_id": 2_053_013_552_000_000_000 + category[product],
+            "category_code": np.array(CATEGORIES, dtype=object)[category[product]],
+            "brand": np.array(BRANDS, dtype=object)[brand[product]],
+            "price": np.round(base_price[product] * price_factor, 2),
+            "user_id": users["user_id"].to_numpy()[user],
+            "user_session": session_text,
+        }
+    )
+    frame["_t"] = seconds
+    frame = frame.sort_values(["_t", "user_id"], kind="stable").drop(columns="_t").reset_index(drop=True)
+    return frame
+
+
+def _ranks(length: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n-1 for every session, vectorised."""
+    ends = np.cumsum(length)
+    return np.arange(ends[-1]) - np.repeat(ends - length, length)
+
+
+def planted_groups(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFrame:
+    return plan_users(n_events, days, seed)
+
+
+def write_events(
+    folder: Path, n_events: int, files: int = 1, days: int = 28, seed: int = 0, file_format: str = "csv"
+) -> list[Path]:
+    """Write the events split by time into ``files`` files (e.g. one per week); returns their paths."""
+    frame = generate_events(n_events, days, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    bounds = np.linspace(0, len(frame), files + 1).astype(int)
+    paths = []
+    with duckdb.connect() as connection:
+        for i in range(files):
+            part = frame.iloc[bounds[i] : bounds[i + 1]]
+            path = folder / f"events_{i + 1:02d}.{file_format}"
+            connection.register("part", part)
+            target = str(path).replace("'", "''")
+            options = "(format parquet)" if file_format == "parquet" else "(header, delimiter ',')"
+            connection.execute(f"copy part to '{target}' {options}")
+            connection.unregister("part")
+            paths.append(path)
+    return paths
