@@ -42,7 +42,9 @@ def is_sqlite(path: str) -> bool:
 def matching_files(session, path: str) -> list[str]:
     files = [row[0] for row in session.sql(f"select file from glob({quote(path)}) order by file").fetchall()]
     if not files:
-        raise EventsInputError(f"Events input '{path}' (dbt var events_path): no file matches this path or glob")
+        raise EventsInputError(
+            f"Events input '{path}' (dbt var events_path): no file matches this path or glob"
+        )
     return files
 
 
@@ -59,7 +61,9 @@ def _file_relation(session, files: list[str], load_id: str):
     listing = "[" + ", ".join(quote(f) for f in files) + "]"
     parquet = [f for f in files if f.lower().endswith(".parquet")]
     if parquet and len(parquet) != len(files):
-        raise EventsInputError(f"events files mix CSV and Parquet: {', '.join(files[:4])}; use one format per path")
+        raise EventsInputError(
+            f"events files mix CSV and Parquet: {', '.join(files[:4])}; use one format per path"
+        )
     reader = (
         f"read_parquet({listing}, filename = true, union_by_name = true)"
         if parquet
@@ -80,13 +84,19 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
         raise EventsInputError(f"Events input '{path}' (dbt var events_path): the SQLite file does not exist")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = {row[0] for row in connection.execute("select name from sqlite_master where type in ('table','view')")}
+        tables = {
+            row[0]
+            for row in connection.execute("select name from sqlite_master where type in ('table','view')")
+        }
         if table not in tables:
             raise EventsInputError(
-                f"Events input '{path}': no table '{table}' (dbt var events_sqlite_table); tables: {', '.join(sorted(tables))}"
+                f"Events input '{path}': no table '{table}' (dbt var events_sqlite_table); "
+                f"tables: {', '.join(sorted(tables))}"
             )
         identifier = '"' + table.replace('"', '""') + '"'
-        cursor = connection.execute(f"select rowid, * from {identifier} where rowid > ? order by rowid", (after_rowid,))
+        cursor = connection.execute(
+            f"select rowid, * from {identifier} where rowid > ? order by rowid", (after_rowid,)
+        )
         found = [d[0] for d in cursor.description][1:]
         _check_columns(found, f"Events table '{table}' of '{path}'")
         positions = [found.index(c) + 1 for c in COLUMNS]
@@ -99,7 +109,9 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
         while rows := cursor.fetchmany(SQLITE_BATCH_ROWS):
             columns = list(zip(*rows, strict=True))
             arrays = [pa.array([path] * len(rows)), pa.array(columns[0], pa.int64())]
-            arrays += [pa.array([None if v is None else str(v) for v in columns[i]], pa.string()) for i in positions]
+            arrays += [
+                pa.array([None if v is None else str(v) for v in columns[i]], pa.string()) for i in positions
+            ]
             arrays.append(pa.array([load_id] * len(rows)))
             batches.append(pa.record_batch(arrays, schema=schema))
         arrow = pa.Table.from_batches(batches, schema=schema)
@@ -108,7 +120,9 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
     return session.from_arrow(arrow)
 
 
-def new_events(session, events_path: str, sqlite_table: str, landed: list[tuple[str, int | None]], load_id: str):
+def new_events(
+    session, events_path: str, sqlite_table: str, landed: list[tuple[str, int | None]], load_id: str
+):
     """A relation of the events not landed yet (possibly empty), every field as text."""
     if is_sqlite(events_path):
         after = max((row or 0 for _, row in landed), default=0)

@@ -16,24 +16,36 @@ import numpy as np
 import pandas as pd
 
 START = np.datetime64("2019-10-01T00:00:00", "s")
-EVENTS_PER_USER = 40
-# group: share of users, sessions (mean), events per session (mean), P(cart | view), P(purchase | cart),
-#        price factor, active share of the period (from its start)
+# group: share of users, sessions (mean), events per session (mean), P(cart | event), P(purchase | cart),
+#        price factor, active window (start, end) as shares of the period
 GROUPS = {
-    "high_value_loyal": (0.08, 14.0, 9.0, 0.30, 0.65, 2.5, 1.0),
-    "frequent_browser": (0.22, 10.0, 14.0, 0.04, 0.05, 1.0, 1.0),
-    "occasional_buyer": (0.40, 2.5, 5.0, 0.20, 0.45, 0.8, 1.0),
-    "inactive": (0.30, 1.5, 4.0, 0.05, 0.10, 0.8, 0.15),
+    "high_value_loyal": (0.08, 14.0, 9.0, 0.30, 0.55, 2.5, 0.0, 1.0),
+    "frequent_browser": (0.22, 10.0, 14.0, 0.03, 0.03, 1.0, 0.0, 1.0),
+    "occasional_buyer": (0.40, 2.0, 5.0, 0.50, 0.90, 0.8, 0.55, 1.0),
+    "inactive": (0.30, 1.5, 4.0, 0.03, 0.0, 0.8, 0.0, 0.2),
 }
 # None = empty in the file, as category_code and brand often are in the real data.
-CATEGORIES = ["electronics.smartphone", "appliances.kitchen.washer", "computers.notebook", "apparel.shoes",
-              "furniture.living_room.sofa", "electronics.audio.headphone", None, None, None]
+CATEGORIES = [
+    "electronics.smartphone",
+    "appliances.kitchen.washer",
+    "computers.notebook",
+    "apparel.shoes",
+    "furniture.living_room.sofa",
+    "electronics.audio.headphone",
+    None,
+    None,
+    None,
+]
 BRANDS = ["samsung", "apple", "xiaomi", "huawei", "lg", "sony", "bosch", None, None]
+
+
+def events_per_user() -> float:
+    return sum(share * sessions * events for share, sessions, events, *_ in GROUPS.values())
 
 
 def plan_users(n_events: int, days: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    n_users = max(int(n_events / EVENTS_PER_USER), 40)
+    n_users = max(int(n_events / events_per_user()), 40)
     names = list(GROUPS)
     shares = np.array([GROUPS[g][0] for g in names])
     group = rng.choice(len(names), size=n_users, p=shares / shares.sum())
@@ -47,14 +59,15 @@ def generate_events(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFram
     rng = np.random.default_rng(seed + 1)
     users = plan_users(n_events, days, seed)
     params = np.array([GROUPS[g][1:] for g in users["group"]])
-    sessions_per_user = np.maximum(1, rng.poisson(params[:, 0] * rng.pareto(4.0, len(users)).clip(0, 4) + 0.5))
-    # Scale so the total lands near n_events.
-    expected = (sessions_per_user * params[:, 1]).sum()
-    sessions_per_user = np.maximum(1, np.round(sessions_per_user * n_events / expected)).astype(int)
+    # Heavy-tailed activity within each group (log-normal), at least one session per user.
+    activity = rng.lognormal(-0.08, 0.4, len(users))
+    sessions_per_user = 1 + rng.poisson(np.maximum(params[:, 0] * activity - 1, 0))
     session_user = np.repeat(np.arange(len(users)), sessions_per_user)
     period = days * 86_400
-    active = params[session_user, 5] * period
-    start = (rng.uniform(0, 1, len(session_user)) * active).astype(np.int64)
+    window_start, window_end = params[session_user, 5] * period, params[session_user, 6] * period
+    start = (window_start + rng.uniform(0, 1, len(session_user)) * (window_end - window_start)).astype(
+        np.int64
+    )
     length = np.maximum(1, rng.poisson(params[session_user, 1])).astype(int)
     event_session = np.repeat(np.arange(len(session_user)), length)
     user = session_user[event_session]
@@ -63,13 +76,17 @@ def generate_events(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFram
     p_cart, p_buy, price_factor = params[user, 2], params[user, 3], params[user, 4]
     draw = rng.random(len(user))
     event_type = np.where(draw < p_cart * p_buy, "purchase", np.where(draw < p_cart, "cart", "view"))
-    event_type = np.where((event_type == "cart") & (rng.random(len(user)) < 0.15), "remove_from_cart", event_type)
+    event_type = np.where(
+        (event_type == "cart") & (rng.random(len(user)) < 0.15), "remove_from_cart", event_type
+    )
     n_products = 20_000
     product = rng.zipf(1.3, len(user)) % n_products
     base_price = np.round(np.exp(rng.normal(4.0, 1.0, n_products)), 2)
     category = rng.integers(0, len(CATEGORIES), n_products)
     brand = rng.integers(0, len(BRANDS), n_products)
-    session_ids = ("s-" + pd.Series(session_user + seed * 10_000_000).astype(str)).to_numpy()[event_session]
+    session_ids = (
+        "s-" + pd.Series(np.arange(len(session_user)) + seed * 100_000_000).astype(str)
+    ).to_numpy()[event_session]
     session_text = np.where(rng.random(len(user)) < 0.03, None, session_ids)  # some sessions lost their id
     times = START + seconds.astype("timedelta64[s]")
     frame = pd.DataFrame(

@@ -14,13 +14,17 @@
   {% if not failed %}{{ return('') }}{% endif %}
   {% set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier='run_summary') %}
   {% if relation is none %}{{ return('') }}{% endif %}
+  {% set outcome = sql_string('failed: ' ~ (failed | join(', '))) %}
   {% set statement %}
-    insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
-    values
+    -- A build can fail after run_summary was built (e.g. in the report): mark its rows, do not add more.
+    update {{ relation }} set outcome = {{ outcome }} where run_id = '{{ invocation_id }}';
     {% for input_name, file_var in [('customers', 'customers_file'), ('invoices', 'invoices_file'), ('clickstream', 'events_path')] %}
-      ('{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
-       '{{ input_name }}', {{ sql_string(var(file_var)) }},
-       {{ sql_string('failed: ' ~ (failed | join(', '))) }}){% if not loop.last %},{% endif %}
+    insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
+    select '{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
+           '{{ input_name }}', {{ sql_string(var(file_var)) }}, {{ outcome }}
+    where not exists (
+        select 1 from {{ relation }} where run_id = '{{ invocation_id }}' and input_name = '{{ input_name }}'
+    );
     {% endfor %}
   {% endset %}
   {% do run_query(statement) %}

@@ -1,0 +1,139 @@
+"""The clickstream source end to end: the real REES46 sample, incremental loading, file formats, SQLite,
+bad events, and recovery of planted behaviour groups. Real dbt builds in subprocesses."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from ml.synthetic_events import generate_events, planted_groups, write_events
+from tests.conftest import ROOT, SMALL_CUSTOMERS, Build
+
+SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
+FEATURES = "select * exclude (as_of_at) from clickstream_customer_features order by user_id"
+
+
+def build_events(workdir: Path, events_path: str, **extra) -> Build:
+    result = Build(workdir).dbt(
+        "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": events_path, **extra}
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Build:
+    return build_events(tmp_path_factory.mktemp("clickstream_sample"), str(SAMPLE))
+
+
+def test_the_real_sample_gives_the_known_counts(sample):
+    staged = sample.query("select event_type, count(*) as n from clickstream_events group by 1").set_index(
+        "event_type"
+    )
+    # 17,434 events: 17,055 views, 165 carts, 214 purchases; 5 exact duplicates (4 views, 1 cart) removed.
+    assert staged["n"].to_dict() == {"view": 17_051, "cart": 164, "purchase": 214}
+    accounting = sample.query("select * from clickstream_event_accounting").iloc[0]
+    assert accounting["events_landed"] == accounting["events_read"] == 17_434
+    assert accounting["duplicate_events_removed"] == 5 and accounting["events_quarantined"] == 0
+    features = sample.query("select * from clickstream_customer_features")
+    assert len(features) == 4_504  # users
+    assert features["session_count"].sum() == 5_067  # 5,066 session ids, one shared by two users
+    assert (features["recency_days"] >= 0).all() and (features["recency_days"] < 1).all()  # under 3 hours
+    summary = sample.query("select * from run_summary where input_name = 'clickstream'").iloc[0]
+    assert summary["rows_read"] == 17_434 and summary["customers_scored"] == 4_504
+    profiles = sample.query("select * from clickstream_persona_profiles")
+    assert profiles["customer_count"].sum() == 4_504 and profiles["marketing_strategy"].notna().all()
+    k_table = sample.query("select * from k_selection where segmentation_name = 'clickstream'")
+    assert sorted(k_table["k"]) == list(range(2, 11)) and k_table["is_chosen"].sum() == 1
+
+
+def test_the_report_has_a_clickstream_section(sample):
+    report = (sample.reports / "clickstream" / "insights.md").read_text()
+    for persona in sample.query("select persona_name from clickstream_persona_profiles")["persona_name"]:
+        assert f"### {persona}" in report
+    assert (sample.reports / "clickstream" / "pca_2d.png").stat().st_size > 1000
+
+
+def test_adding_a_file_processes_only_the_new_events(tmp_path):
+    events = generate_events(60_000, days=14, seed=4)
+    half = len(events) // 2
+    folder = tmp_path / "events"
+    folder.mkdir()
+    events.iloc[:half].to_csv(folder / "week_1.csv", index=False)
+    incremental = build_events(tmp_path / "incremental", str(folder / "*.csv"))
+    first_loads = incremental.query("select distinct load_id from raw_clickstream_events")
+    events.iloc[half:].to_csv(folder / "week_2.csv", index=False)
+    build_events(tmp_path / "incremental", str(folder / "*.csv"))
+    landed = incremental.query(
+        "select source_file, load_id, count(*) as n from raw_clickstream_events"
+        " group by all order by source_file"
+    )
+    assert len(landed) == 2 and landed["n"].tolist() == [half, len(events) - half]
+    assert landed.loc[0, "load_id"] == first_loads["load_id"].item()  # week 1 was not read again
+    assert landed.loc[1, "load_id"] != landed.loc[0, "load_id"]
+
+    combined = tmp_path / "combined.csv"
+    events.to_csv(combined, index=False)
+    whole = build_events(tmp_path / "whole", str(combined))
+    pd.testing.assert_frame_equal(incremental.query(FEATURES), whole.query(FEATURES))
+
+
+def test_parquet_and_sqlite_inputs_give_the_same_features(tmp_path):
+    events = generate_events(30_000, days=7, seed=6)
+    csv = tmp_path / "events.csv"
+    events.to_csv(csv, index=False)
+    parquet_folder = tmp_path / "parquet"
+    write_events(parquet_folder, 30_000, files=2, days=7, seed=6, file_format="parquet")
+    database = tmp_path / "shop.sqlite"
+    with sqlite3.connect(database) as connection:
+        events.to_sql("events", connection, index=False)
+    from_csv = build_events(tmp_path / "csv", str(csv)).query(FEATURES)
+    from_parquet = build_events(tmp_path / "pq", str(parquet_folder / "*.parquet")).query(FEATURES)
+    from_sqlite = build_events(tmp_path / "sqlite", str(database)).query(FEATURES)
+    pd.testing.assert_frame_equal(from_csv, from_parquet)
+    pd.testing.assert_frame_equal(from_csv, from_sqlite)
+
+
+def test_bad_events_are_quarantined_and_a_missing_column_stops_the_build(tmp_path):
+    lines = SAMPLE.read_text().splitlines()
+    lines[1] = lines[1].replace(",view,", ",teleport,", 1)
+    fields = lines[2].split(",")
+    fields[6] = "-5.00"
+    lines[2] = ",".join(fields)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    result = build_events(tmp_path / "bad", str(bad))
+    quarantine = result.query("select * from clickstream_event_quarantine order by quarantine_reasons")
+    assert quarantine["quarantine_reasons"].tolist() == ["negative_price", "unknown_event_type"]
+
+    header = lines[0].replace("user_session", "session")
+    missing = tmp_path / "missing.csv"
+    missing.write_text("\n".join([header, *lines[1:]]) + "\n")
+    failed = Build(tmp_path / "missing").dbt(
+        "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": str(missing)}
+    )
+    assert failed.returncode != 0
+    assert "missing.csv" in failed.output and "missing required column(s) user_session" in failed.output
+
+
+def test_planted_behaviour_groups_are_recovered(tmp_path):
+    n_events = 400_000
+    write_events(tmp_path / "month", n_events, files=4, seed=0)
+    result = build_events(tmp_path / "planted", str(tmp_path / "month" / "*.csv"))
+    personas = result.query("select user_id, persona_name from clickstream_customer_personas")
+    merged = personas.merge(planted_groups(n_events, seed=0), on="user_id")
+    assert len(merged) == len(personas)
+    score = adjusted_rand_score(merged["group"], merged["persona_name"])
+    assert score >= 0.8, (score, pd.crosstab(merged["group"], merged["persona_name"]))
+    names = set(personas["persona_name"])
+    assert {"High-Value Loyal", "Frequent Browsers", "Inactive"} <= names
+    with duckdb.connect(str(result.database), read_only=True) as connection:
+        k = connection.execute(
+            "select k from segmentation_runs where segmentation_name = 'clickstream'"
+        ).fetchone()
+    assert k[0] == 4  # chosen by the rule, not forced
