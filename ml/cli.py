@@ -50,7 +50,7 @@ def _vars_from(args: argparse.Namespace) -> dict[str, object]:
     dbt_vars: dict[str, object] = {}
     for attribute in INPUT_FILES.values():
         if getattr(args, attribute, None):
-            dbt_vars[attribute] = str(Path(getattr(args, attribute)).resolve())
+            dbt_vars[attribute] = str(Path(getattr(args, attribute)).absolute())  # a glob stays a glob
     if getattr(args, "invoice_date_format", None):
         dbt_vars["invoice_date_format"] = args.invoice_date_format
     if getattr(args, "refit", False):
@@ -75,7 +75,7 @@ def reports_dir() -> Path:
 
 
 # input name -> the CLI attribute (and dbt var) naming its file
-INPUT_FILES = {"customers": "customers_file", "invoices": "invoices_file"}
+INPUT_FILES = {"customers": "customers_file", "invoices": "invoices_file", "clickstream": "events_path"}
 
 
 def validate(args: argparse.Namespace) -> bool:
@@ -91,7 +91,7 @@ def validate(args: argparse.Namespace) -> bool:
     all_ok = True
     for input_name, attribute in INPUT_FILES.items():
         given = getattr(args, attribute, None)
-        file_path = str(Path(given).resolve()) if given else None
+        file_path = str(Path(given).absolute()) if given else None
         report = validate_input(input_name, file_path, docs, getattr(args, "as_of_date", None), settings)
         for line in report.lines():
             print(line, file=sys.stderr if not report.ok else sys.stdout)
@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--invoices-file", help="invoice lines to use instead of the bundled sample")
     run.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
     run.add_argument(
+        "--events-path", help="clickstream events: a file, a glob of CSV/Parquet files, or SQLite"
+    )
+    run.add_argument(
         "--refit", action="store_true", help="refit the invoice model instead of scoring with it"
     )
     run.add_argument("--n-clusters", type=int, help="force the number of segments (default: chosen by rule)")
@@ -251,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--customers-file", help="customer export to check instead of the bundled one")
     check.add_argument("--invoices-file", help="invoice lines to check instead of the bundled sample")
     check.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
+    check.add_argument("--events-path", help="clickstream events to check instead of the bundled sample")
     check.add_argument("--as-of-date", help="reference date YYYY-MM-DD for the date rules")
     check.set_defaults(handler=command_validate)
 

@@ -92,7 +92,8 @@ def clickstream_markdown(
         f"**{len(profiles)} personas**; {k_rule}.",
         f"- Funnel: {int(funnel['views']):,} views -> {int(funnel['carts']):,} cart adds "
         f"({_rate(funnel['carts'], funnel['views'])}) -> {int(funnel['purchases']):,} purchases "
-        f"(purchases / cart adds: {_rate(funnel['purchases'], funnel['carts'])}; purchases can skip the cart); "
+        f"(purchases / cart adds: {_rate(funnel['purchases'], funnel['carts'])}; "
+        "purchases can skip the cart); "
         f"{int(funnel['removals']):,} removals; "
         f"purchase revenue {funnel['revenue']:,.2f}.",
         "",

@@ -112,12 +112,13 @@ def features(name: str, database: str | None = None) -> pd.DataFrame:
 def pca_points(name: str, database: str | None = None, limit: int = 5_000) -> pd.DataFrame:
     """PCA coordinates and persona of up to ``limit`` customers (a seeded sample, same on every call)."""
     view = VIEWS[name]
+    key = get_segmentation(name).id_column
     return read(
         f"""
         select s.pc1, s.pc2, s.pc3, p.persona_name
         from "{view.segments}" as s
-        join "{view.members}" as p using (customer_id)
-        order by hash(s.customer_id, 42), s.customer_id
+        join "{view.members}" as p using ("{key}")
+        order by hash(s."{key}", 42), s."{key}"
         limit {int(limit)}
         """,
         database,

@@ -35,6 +35,11 @@ UPLOAD_KINDS = {
         "customer_features",
     ),
     "Invoice lines (CSV, Online Retail layout)": ("invoices", "invoices_file", "invoice_customer_features"),
+    "Clickstream events (CSV, REES46 layout)": (
+        "clickstream",
+        "events_path",
+        "clickstream_customer_features",
+    ),
     "RFM figures (CSV: customer_id, recency_days, frequency, monetary)": ("invoices", None, None),
 }
 

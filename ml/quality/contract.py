@@ -36,6 +36,10 @@ class InputContract:
     delimiter: str
     key_column: str | None
     columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
+    # GX reads at most this many rows (None: all); unparseable values are row-level (quarantined) when
+    # type_errors is "quarantine", else blocking.
+    sample_rows: int | None = None
+    type_errors: str = "block"
 
     @property
     def required(self) -> list[str]:
@@ -56,6 +60,11 @@ SOURCES = {
         ROOT / "dbt_project/models/staging/online_retail/_online_retail__sources.yml",
         "online_retail",
         "invoice_lines",
+    ),
+    "clickstream": (
+        ROOT / "dbt_project/models/staging/clickstream/_clickstream__sources.yml",
+        "clickstream",
+        "events",
     ),
 }
 DELIMITERS = {"tab": "\t", "comma": ",", "semicolon": ";"}
@@ -93,6 +102,8 @@ def load_contract(input_name: str) -> InputContract:
         delimiter=DELIMITERS[meta.get("delimiter_name", "comma")],
         key_column=meta.get("key_column"),
         columns=tuple(columns),
+        sample_rows=meta.get("sample_rows"),
+        type_errors=meta.get("type_errors", "block"),
     )
 
 

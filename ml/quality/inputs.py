@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +54,28 @@ class InputReport(HasFindings):
 
 
 def read_raw(path: str, contract: InputContract) -> pd.DataFrame:
-    """Every field as text, as the dbt source reads it (so both gates see the same values)."""
+    """Every field as text, as the dbt source reads it (so both gates see the same values). A path may be
+    a glob of CSV or Parquet files or a SQLite database (events); at most contract.sample_rows rows."""
+    limit = f" limit {int(contract.sample_rows)}" if contract.sample_rows else ""
+    if Path(path).suffix.lower() in {".db", ".sqlite", ".sqlite3"}:
+        import sqlite3
+
+        from ml.quality.contract import project_vars
+
+        table = str(project_vars().get("events_sqlite_table", "events")).replace('"', '""')
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            frame = pd.read_sql(f'select * from "{table}"{limit}', connection)
+        return frame.map(lambda value: None if pd.isna(value) else str(value))
     quoted = path.replace("'", "''")
     delimiter = contract.delimiter.replace("'", "''")
+    reader = (
+        f"read_parquet('{quoted}', union_by_name = true)"
+        if path.lower().endswith(".parquet")
+        else f"read_csv('{quoted}', delim='{delimiter}', header=true, all_varchar=true, union_by_name=true)"
+    )
     with duckdb.connect() as connection:
-        return connection.execute(
-            f"select * from read_csv('{quoted}', delim='{delimiter}', header=true, all_varchar=true)"
-        ).df()
+        frame = connection.execute(f"select * from {reader}{limit}").df()
+    return frame if not path.lower().endswith(".parquet") else frame.astype("string")
 
 
 # What a numeric field may look like as text (the SQL gate's try_cast accepts the same).
@@ -92,6 +108,8 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame, formats
                     column=column.name, mostly=1e-9, meta={**meta, "description": "is empty in every row"}
                 )
             )
+        # Sources that quarantine unparseable values (events) report them as row-level findings.
+        type_meta = meta if contract.type_errors != "quarantine" else {"severity": ROW}
         if column.data_type in {"integer", "bigint", "double"}:
             pattern = (
                 DECIMAL_PATTERN
@@ -104,7 +122,7 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame, formats
                 gx.expectations.ExpectColumnValuesToMatchRegex(
                     column=column.name,
                     regex=pattern,
-                    meta={**meta, "description": f"to be {column.data_type}"},
+                    meta={**type_meta, "description": f"to be {column.data_type}"},
                 )
             )
         if column.name in formats:
@@ -113,7 +131,7 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame, formats
                     column=column.name,
                     strftime_format=formats[column.name],
                     meta={
-                        **meta,
+                        **type_meta,
                         "description": f"to be a {column.data_type} in format {formats[column.name]}",
                     },
                 )
@@ -235,10 +253,11 @@ def validate_input(
     contract = load_contract(input_name)
     path = file_path or default_file(contract)
     report = InputReport(input_name=input_name, file_path=path)
-    if not Path(path).exists():
+    matches = sorted(glob.glob(path)) if glob.has_magic(path) else [path] if Path(path).exists() else []
+    if not matches:
         report.findings.append(Finding(BLOCKING, None, "to exist", None, [], "file not found"))
         return report
-    if Path(path).stat().st_size == 0:
+    if all(Path(match).stat().st_size == 0 for match in matches):
         report.findings.append(Finding(BLOCKING, None, "has no data rows: the file is empty", None, []))
         return report
     try:

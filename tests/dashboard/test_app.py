@@ -32,13 +32,13 @@ def markdown(app: AppTest) -> str:
 def test_overview_shows_persona_cards_for_each_built_source(app, dashboard_build):
     open_page(app, "Overview")
     text = markdown(app)
-    for table in ["persona_profiles", "invoice_persona_profiles"]:
+    for table in ["persona_profiles", "invoice_persona_profiles", "clickstream_persona_profiles"]:
         for persona in dashboard_build.query(f"select persona_name from {table}")["persona_name"]:
             assert f"#### {persona}" in text
     assert "Strategy:" in text and "sd above average" in text
-    assert [s.value for s in app.subheader] == ["Customer profiles", "Invoices (RFM)"]
+    assert [s.value for s in app.subheader] == ["Customer profiles", "Invoices (RFM)", "Clickstream"]
     info = app.dataframe[0].value
-    assert set(info["input_name"]) == {"customers", "invoices"}
+    assert set(info["input_name"]) == {"customers", "invoices", "clickstream"}
 
 
 def test_evaluation_page_reclusters_when_the_k_slider_moves(app):

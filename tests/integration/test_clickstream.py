@@ -18,6 +18,12 @@ SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
 FEATURES = "select * exclude (as_of_at) from clickstream_customer_features order by user_id"
 
 
+def build_query(build: Build, sql: str) -> pd.DataFrame:
+    """The landing and staging tables stay in the build database (they are not published)."""
+    with duckdb.connect(str(build.database) + ".build", read_only=True) as connection:
+        return connection.execute(sql).df()
+
+
 def build_events(workdir: Path, events_path: str, **extra) -> Build:
     result = Build(workdir).dbt(
         "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": events_path, **extra}
@@ -32,11 +38,9 @@ def sample(tmp_path_factory) -> Build:
 
 
 def test_the_real_sample_gives_the_known_counts(sample):
-    staged = sample.query("select event_type, count(*) as n from clickstream_events group by 1").set_index(
-        "event_type"
-    )
+    staged = build_query(sample, "select event_type, count(*) as n from clickstream_events group by 1")
     # 17,434 events: 17,055 views, 165 carts, 214 purchases; 5 exact duplicates (4 views, 1 cart) removed.
-    assert staged["n"].to_dict() == {"view": 17_051, "cart": 164, "purchase": 214}
+    assert staged.set_index("event_type")["n"].to_dict() == {"view": 17_051, "cart": 164, "purchase": 214}
     accounting = sample.query("select * from clickstream_event_accounting").iloc[0]
     assert accounting["events_landed"] == accounting["events_read"] == 17_434
     assert accounting["duplicate_events_removed"] == 5 and accounting["events_quarantined"] == 0
@@ -66,12 +70,13 @@ def test_adding_a_file_processes_only_the_new_events(tmp_path):
     folder.mkdir()
     events.iloc[:half].to_csv(folder / "week_1.csv", index=False)
     incremental = build_events(tmp_path / "incremental", str(folder / "*.csv"))
-    first_loads = incremental.query("select distinct load_id from raw_clickstream_events")
+    first_loads = build_query(incremental, "select distinct load_id from raw_clickstream_events")
     events.iloc[half:].to_csv(folder / "week_2.csv", index=False)
     build_events(tmp_path / "incremental", str(folder / "*.csv"))
-    landed = incremental.query(
+    landed = build_query(
+        incremental,
         "select source_file, load_id, count(*) as n from raw_clickstream_events"
-        " group by all order by source_file"
+        " group by all order by source_file",
     )
     assert len(landed) == 2 and landed["n"].tolist() == [half, len(events) - half]
     assert landed.loc[0, "load_id"] == first_loads["load_id"].item()  # week 1 was not read again

@@ -7,6 +7,8 @@ the staging model can type, check and deduplicate just the new events. Logic in 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
+    import uuid
+
     from ml.events_loading import new_events
 
     landed = []
@@ -19,5 +21,6 @@ def model(dbt, session):
         dbt.config.get("events_path"),
         dbt.config.get("sqlite_table"),
         landed,
-        dbt.config.get("load_id"),
+        # A fresh id per landing (config values are rendered at parse time, so not invocation_id).
+        str(uuid.uuid4()),
     )
