@@ -54,14 +54,29 @@ def plan_users(n_events: int, days: int, seed: int) -> pd.DataFrame:
     )
 
 
-def generate_events(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFrame:
-    """About ``n_events`` events over ``days`` days, sorted by time, as an export would write them."""
-    rng = np.random.default_rng(seed + 1)
-    users = plan_users(n_events, days, seed)
+def generate_events(
+    n_events: int,
+    days: int = 28,
+    seed: int = 0,
+    timestamps: bool = False,
+    users: pd.DataFrame | None = None,
+    chunk: int = 0,
+    session_scale: float = 1.0,
+) -> pd.DataFrame:
+    """About ``n_events`` events over ``days`` days, sorted by time, as an export would write them.
+
+    ``users`` and ``chunk`` generate one part of a larger population (write_events_at_scale);
+    ``timestamps`` keeps event_time as a timestamp (the writers format it in DuckDB, much faster).
+    """
+    rng = np.random.default_rng(seed + 1 + 7919 * chunk)
+    users = plan_users(n_events, days, seed) if users is None else users
     params = np.array([GROUPS[g][1:] for g in users["group"]])
     # Heavy-tailed activity within each group (log-normal), at least one session per user.
     activity = rng.lognormal(-0.08, 0.4, len(users))
-    sessions_per_user = 1 + rng.poisson(np.maximum(params[:, 0] * activity - 1, 0))
+    if session_scale < 1:  # one part of a larger file set: a share of each user's sessions, maybe none
+        sessions_per_user = rng.poisson(params[:, 0] * activity * session_scale)
+    else:
+        sessions_per_user = 1 + rng.poisson(np.maximum(params[:, 0] * activity - 1, 0))
     session_user = np.repeat(np.arange(len(users)), sessions_per_user)
     period = days * 86_400
     window_start, window_end = params[session_user, 5] * period, params[session_user, 6] * period
@@ -91,7 +106,7 @@ def generate_events(n_events: int, days: int = 28, seed: int = 0) -> pd.DataFram
     times = START + seconds.astype("timedelta64[s]")
     frame = pd.DataFrame(
         {
-            "event_time": pd.Series(times).dt.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "event_time": times if timestamps else pd.Series(times).dt.strftime("%Y-%m-%d %H:%M:%S UTC"),
             "event_type": event_type,
             "product_id": 1_000_000 + product,
             "category_id": 2_053_013_552_000_000_000 + category[product],
@@ -134,5 +149,42 @@ def write_events(
             options = "(format parquet)" if file_format == "parquet" else "(header, delimiter ',')"
             connection.execute(f"copy part to '{target}' {options}")
             connection.unregister("part")
+            paths.append(path)
+    return paths
+
+
+def write_events_at_scale(
+    folder: Path, n_events: int, files: int, days: int = 28, seed: int = 0, file_format: str = "csv"
+) -> list[Path]:
+    """Tens of millions of events without holding them all: one population of users, ``files`` parts
+    generated one at a time (each part a share of every user's activity over the whole period, so
+    sessions of a part are new sessions), written by DuckDB."""
+    users = plan_users(n_events, days, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with duckdb.connect() as connection:
+        for part in range(files):
+            frame = generate_events(
+                n_events // files,
+                days,
+                seed,
+                timestamps=True,
+                users=users,
+                chunk=part,
+                session_scale=1 / files,
+            )
+            frame["user_session"] = frame["user_session"].where(
+                frame["user_session"].isna(), frame["user_session"] + f"-{part}"
+            )
+            path = folder / f"events_{part + 1:02d}.{file_format}"
+            connection.register("part", frame)
+            target = str(path).replace("'", "''")
+            options = "(format parquet)" if file_format == "parquet" else "(header, delimiter ',')"
+            connection.execute(
+                "copy (select strftime(event_time, '%Y-%m-%d %H:%M:%S') || ' UTC' as event_time, "
+                f"* exclude (event_time) from part) to '{target}' {options}"
+            )
+            connection.unregister("part")
+            del frame
             paths.append(path)
     return paths

@@ -43,6 +43,7 @@ def test_the_real_sample_gives_the_known_counts(sample):
     assert staged.set_index("event_type")["n"].to_dict() == {"view": 17_051, "cart": 164, "purchase": 214}
     accounting = sample.query("select * from clickstream_event_accounting").iloc[0]
     assert accounting["events_landed"] == accounting["events_read"] == 17_434
+    assert accounting["events_used"] == 17_429
     assert accounting["duplicate_events_removed"] == 5 and accounting["events_quarantined"] == 0
     features = sample.query("select * from clickstream_customer_features")
     assert len(features) == 4_504  # users

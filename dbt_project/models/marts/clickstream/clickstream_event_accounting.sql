@@ -1,5 +1,6 @@
 -- Where every landed event went, per source file: used, duplicate (removed) or quarantined (with reasons).
--- The counts sum to the rows landed from the file (tested).
+-- events_read = events_used + duplicate_events_removed + events_quarantined (tested). A duplicate found in
+-- two files is counted against the first file (by name) it appeared in.
 
 with
 
@@ -13,11 +14,10 @@ per_file as (
 
     select
         source_file,
-        count(*) as events_read,
-        count(*) filter (where not is_quarantined and not is_duplicate) as events_used,
-        count(*) filter (where is_duplicate) as duplicate_events_removed,
-        count(*) filter (where is_quarantined) as events_quarantined,
-        min(load_id) as first_load_id
+        sum(1 + duplicate_copies) as events_read,
+        count(*) filter (where not is_quarantined) as events_used,
+        coalesce(sum(duplicate_copies) filter (where not is_quarantined), 0) as duplicate_events_removed,
+        coalesce(sum(1 + duplicate_copies) filter (where is_quarantined), 0) as events_quarantined
 
     from staged
     group by source_file
@@ -38,8 +38,7 @@ select
     per_file.events_read,
     per_file.events_used,
     per_file.duplicate_events_removed,
-    per_file.events_quarantined,
-    per_file.first_load_id
+    per_file.events_quarantined
 
 from per_file
 inner join landed

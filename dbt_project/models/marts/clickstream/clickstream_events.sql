@@ -1,4 +1,4 @@
--- The usable events: staged, not quarantined, not a duplicate. A view: the events are stored once, in
+-- The usable events: staged (duplicates already collapsed), not quarantined. A view: the events are stored once, in
 -- stg_clickstream__events; this only names the subset every clickstream model reads.
 {{ config(materialized='view') }}
 
@@ -15,4 +15,4 @@ select
     source_file
 
 from {{ ref('stg_clickstream__events') }}
-where not is_quarantined and not is_duplicate
+where not is_quarantined

@@ -91,12 +91,12 @@ clickstream_input as (
             select sha256(string_agg(filename || ':' || size || ':' || last_modified, '|' order by filename))
             from read_blob({{ sql_string(var('events_path')) }})
         ) as file_sha256,
-        (select count(*) from {{ ref('stg_clickstream__events') }}) as rows_read,
-        (select count(*) filter (where not is_quarantined) from {{ ref('stg_clickstream__events') }})
+        (select sum(events_read) from {{ ref('clickstream_event_accounting') }}) as rows_read,
+        (select sum(events_read - events_quarantined) from {{ ref('clickstream_event_accounting') }})
             as rows_accepted,
-        (select count(*) from {{ ref('clickstream_event_quarantine') }}) as rows_quarantined,
+        (select sum(events_quarantined) from {{ ref('clickstream_event_accounting') }}) as rows_quarantined,
         (select quarantine_reason_counts from clickstream_quarantine_reasons) as quarantine_reason_counts,
-        (select count(*) filter (where is_duplicate) from {{ ref('stg_clickstream__events') }})
+        (select sum(duplicate_events_removed) from {{ ref('clickstream_event_accounting') }})
             as rows_excluded_from_fit,
         (select count(*) from {{ ref('clickstream_customer_features') }}) as customers_in_features,
         (select count(*) from {{ ref('clickstream_customer_personas') }}) as customers_scored
