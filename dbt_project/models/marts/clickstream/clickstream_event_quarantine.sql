@@ -2,7 +2,6 @@
 
 select
     source_file,
-    source_row,
     event_time_raw,
     event_type,
     product_id,

@@ -7,7 +7,6 @@ select
     event_type,
     product_id,
     category_id,
-    category_code,
     brand,
     price,
     user_id,
