@@ -59,6 +59,21 @@ VIEWS = {
             ("average_order_value", "average order value"),
         ),
     ),
+    "clickstream": SegmentationView(
+        "clickstream",
+        "Clickstream",
+        "clickstream_persona_profiles",
+        "clickstream_customer_personas",
+        "clickstream_customer_features",
+        "clickstream_customer_segments",
+        (
+            ("session_count", "sessions"),
+            ("view_count", "views"),
+            ("purchase_count", "purchases"),
+            ("purchase_revenue", "purchase revenue"),
+            ("recency_days", "days since last visit"),
+        ),
+    ),
 }
 
 
