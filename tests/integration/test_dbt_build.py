@@ -25,7 +25,7 @@ def test_build_publishes_documented_persona_tables(small_build):
     assert profiles["marketing_strategy"].str.len().gt(10).all()
     assert profiles["top_traits"].str.contains(r"\(\+|\(-").all()
 
-    k_table = small_build.query("select * from k_selection")
+    k_table = small_build.query("select * from k_selection where segmentation_name = 'customers'")
     assert sorted(k_table["k"]) == list(range(2, 11))
     assert k_table["is_chosen"].sum() == 1
     runs = small_build.query("select * from segmentation_runs where segmentation_name = 'customers'")
@@ -49,7 +49,9 @@ def test_flagged_customers_are_scored_but_not_fitted(small_build):
     assert flagged.loc[flagged["is_extreme_income"], "fit_exclusion_reasons"].iloc[0] == "extreme_income"
     assert flagged["is_income_imputed"].sum() >= 20
     assert flagged["persona_name"].notna().all()
-    runs = small_build.query("select rows_available, rows_scored from segmentation_runs")
+    runs = small_build.query(
+        "select rows_available, rows_scored from segmentation_runs where segmentation_name = 'customers'"
+    )
     assert (
         runs["rows_scored"].iloc[0] - runs["rows_available"].iloc[0] == flagged["is_excluded_from_fit"].sum()
     )
@@ -94,14 +96,16 @@ def test_two_consecutive_builds_give_identical_labels(build):
         personas_one,
         build.query("select customer_id, persona_name from customer_personas order by customer_id"),
     )
-    assert len(build.query("select * from segmentation_runs")) == 2  # one row per fit
+    fits = build.query("select * from segmentation_runs where segmentation_name = 'customers'")
+    assert len(fits) == 2  # one row per fit
 
 
 def test_n_clusters_var_overrides_the_choice(build):
     result = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "n_clusters": 5})
     assert result.returncode == 0, result.output[-3000:]
     assert build.query("select count(*) as n from persona_profiles")["n"].iloc[0] == 5
-    chosen = build.query("select k from k_selection where is_chosen")["k"].tolist()
+    chosen = build.query("select k from k_selection where is_chosen and segmentation_name = 'customers'")
+    chosen = chosen["k"].tolist()
     assert chosen == [5]
 
 
