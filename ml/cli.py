@@ -133,7 +133,16 @@ def command_run(args: argparse.Namespace) -> int:
     print(
         warehouse.invoice_persona_table(env["SMARTCART_DUCKDB_PATH"]).to_string(index=False, max_colwidth=70)
     )
-    print("\nReport: reports/customers/insights.md (and .html); plots beside it.")
+    print("\nClickstream personas (clickstream_persona_profiles):")
+    print(
+        warehouse.clickstream_persona_table(env["SMARTCART_DUCKDB_PATH"]).to_string(
+            index=False, max_colwidth=70
+        )
+    )
+    print(
+        "\nReports: reports/customers/insights.md and reports/clickstream/insights.md (and .html),"
+        " plots beside them."
+    )
     return 0
 
 

@@ -55,3 +55,16 @@ def invoice_persona_table(database: str | os.PathLike[str] | None = None) -> pd.
         """,
         database,
     )
+
+
+def clickstream_persona_table(database: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    return read_frame(
+        """
+        select persona_name, customer_count as user_count, round(customer_share, 3) as user_share,
+               round(session_count_mean, 2) as sessions_mean, round(purchase_count_mean, 2) as purchases_mean,
+               round(purchase_revenue_mean) as revenue_mean, top_traits
+        from clickstream_persona_profiles
+        order by customer_count desc, persona_name
+        """,
+        database,
+    )
