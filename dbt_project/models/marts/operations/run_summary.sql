@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['run_id', 'input_name']) }}
+{{ config(materialized='incremental', unique_key=['run_id', 'input_name'], on_schema_change='append_new_columns') }}
 -- One row per build and input file: which file (and its SHA-256), and what happened to every row of it.
 -- rows_read = rows_quarantined + rows_accepted; rows_accepted = rows_excluded_from_fit + rows_fitted;
 -- customers_scored = customers_in_features (tested by every_row_accounted_for). For the invoices,
