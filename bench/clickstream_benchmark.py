@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import measure  # noqa: E402
+from measure import against_baseline, dbt_build, measure, stage_seconds  # noqa: E402
 
 from ml.synthetic_events import write_events_at_scale  # noqa: E402
 
@@ -61,14 +61,6 @@ def events_folder(events: int, file_format: str) -> Path:
     return folder
 
 
-def stage_seconds(run_results: Path) -> dict[str, float]:
-    timings = {
-        result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in json.loads(run_results.read_text())["results"]
-    }
-    return {stage: round(sum(timings.get(n, 0.0) for n in nodes), 1) for stage, nodes in STAGES.items()}
-
-
 def bare_aggregation(pattern: str, file_format: str, work: Path) -> float:
     reader = f"read_parquet('{pattern}')" if file_format == "parquet" else f"read_csv('{pattern}')"
     script = work / "bare.py"
@@ -86,25 +78,8 @@ def run(events: int, file_format: str, baseline: bool) -> dict[str, object]:
     pattern = str(folder / f"*.{file_format}")
     with tempfile.TemporaryDirectory(prefix=f"bench_clickstream_{events}_") as workdir:
         work = Path(workdir)
-        env = {
-            **os.environ,
-            "SMARTCART_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-            "SMARTCART_ARTIFACTS_DIR": str(work / "artifacts"),
-            "SMARTCART_REPORTS_DIR": str(work / "reports"),
-            "DBT_TARGET_PATH": str(work / "target"),
-            "DBT_LOG_PATH": str(work / "logs"),
-        }
-        command = [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--vars",
-            json.dumps({"events_path": pattern}),
-        ]
-        ours = measure(command, env=env, cwd=str(ROOT), log_path=str(work / "dbt_build.log"))
-        if ours.returncode != 0:
-            print((work / "dbt_build.log").read_text()[-3000:])
-            raise SystemExit(f"dbt build failed at {events:,} events ({file_format})")
-        stages = stage_seconds(work / "target" / "run_results.json")
+        ours = dbt_build(ROOT, work, {"events_path": pattern})
+        stages = stage_seconds(work / "target" / "run_results.json", STAGES)
         bare = bare_aggregation(pattern, file_format, work)
     feature_stage = stages["landing (read files)"] + stages["staging (types, checks, duplicates)"]
     feature_stage += stages["features (sessions, funnel)"]
@@ -124,10 +99,7 @@ def run(events: int, file_format: str, baseline: bool) -> dict[str, object]:
         notebook = measure(
             [sys.executable, str(ROOT / "bench" / "clickstream_notebook_baseline.py"), pattern]
         )
-        result["notebook_seconds"] = round(notebook.seconds, 1)
-        result["notebook_peak_gib"] = round(notebook.peak_gib, 2)
-        result["time_ratio"] = round(ours.seconds / notebook.seconds, 2)
-        result["memory_ratio"] = round(ours.peak_rss_bytes / notebook.peak_rss_bytes, 2)
+        result.update(against_baseline(ours, notebook))
     return result
 
 

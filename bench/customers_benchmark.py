@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import measure  # noqa: E402
+from measure import against_baseline, dbt_build, measure  # noqa: E402
 
 from ml.artifacts import ArtifactPaths, load_model  # noqa: E402
 from ml.synthetic import generate_customers, write_customers  # noqa: E402
@@ -64,24 +64,12 @@ def run(rows: int, skip_baseline: bool) -> dict[str, object]:
     path = synthetic_file(rows)
     with tempfile.TemporaryDirectory(prefix=f"bench_{rows}_") as workdir:
         work = Path(workdir)
-        env = {
-            **os.environ,
-            "SMARTCART_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-            "SMARTCART_ARTIFACTS_DIR": str(work / "artifacts"),
-            "SMARTCART_REPORTS_DIR": str(work / "reports"),
-            "DBT_TARGET_PATH": str(work / "target"),
-            "DBT_LOG_PATH": str(work / "logs"),
-        }
-        dbt = str(Path(sys.executable).parent / "dbt")
-        command = [dbt, "build", "--vars", json.dumps({"customers_file": str(path)})]
-        ours = measure(command, env=env, cwd=str(ROOT), log_path=str(work / "dbt_build.log"))
-        if ours.returncode != 0:
-            print((work / "dbt_build.log").read_text()[-3000:])
-            raise SystemExit(f"dbt build failed at {rows:,} rows")
+        dbt_vars = {"customers_file": str(path)}
+        ours = dbt_build(ROOT, work, dbt_vars)
         quality = assignment_quality(work / "warehouse.duckdb", work / "artifacts")
         # A second build in the same place: what an analytics engineer sees on a rebuild (dbt's partial
         # parsing reuses target/, the warehouse file exists). Same data, so the same labels.
-        warm = measure(command, env=env, cwd=str(ROOT), log_path=str(work / "dbt_build_warm.log"))
+        warm = dbt_build(ROOT, work, dbt_vars, "dbt_build_warm.log")
     result: dict[str, object] = {
         "rows": rows,
         "dbt_build_seconds": round(ours.seconds, 1),
@@ -91,10 +79,7 @@ def run(rows: int, skip_baseline: bool) -> dict[str, object]:
     }
     if not skip_baseline:
         baseline = measure([sys.executable, str(ROOT / "bench" / "notebook_baseline.py"), str(path)])
-        result["notebook_seconds"] = round(baseline.seconds, 1)
-        result["notebook_peak_gib"] = round(baseline.peak_gib, 2)
-        result["time_ratio"] = round(ours.seconds / baseline.seconds, 2)
-        result["memory_ratio"] = round(ours.peak_rss_bytes / baseline.peak_rss_bytes, 2)
+        result.update(against_baseline(ours, baseline))
     return result
 
 

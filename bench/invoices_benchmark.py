@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import measure  # noqa: E402
+from measure import against_baseline, dbt_build, measure, stage_seconds  # noqa: E402
 
 from ml.synthetic_invoices import write_invoices  # noqa: E402
 
@@ -50,33 +50,12 @@ def synthetic_file(lines: int) -> Path:
     return path
 
 
-def stage_seconds(run_results: Path) -> dict[str, float]:
-    timings = {
-        result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in json.loads(run_results.read_text())["results"]
-    }
-    return {stage: round(sum(timings.get(n, 0.0) for n in nodes), 1) for stage, nodes in STAGES.items()}
-
-
 def run(lines: int, skip_baseline: bool) -> dict[str, object]:
     path = synthetic_file(lines)
     with tempfile.TemporaryDirectory(prefix=f"bench_invoices_{lines}_") as workdir:
         work = Path(workdir)
-        env = {
-            **os.environ,
-            "SMARTCART_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-            "SMARTCART_ARTIFACTS_DIR": str(work / "artifacts"),
-            "SMARTCART_REPORTS_DIR": str(work / "reports"),
-            "DBT_TARGET_PATH": str(work / "target"),
-            "DBT_LOG_PATH": str(work / "logs"),
-        }
-        dbt = str(Path(sys.executable).parent / "dbt")
-        command = [dbt, "build", "--vars", json.dumps({"invoices_file": str(path)})]
-        ours = measure(command, env=env, cwd=str(ROOT), log_path=str(work / "dbt_build.log"))
-        if ours.returncode != 0:
-            print((work / "dbt_build.log").read_text()[-3000:])
-            raise SystemExit(f"dbt build failed at {lines:,} lines")
-        stages = stage_seconds(work / "target" / "run_results.json")
+        ours = dbt_build(ROOT, work, {"invoices_file": str(path)})
+        stages = stage_seconds(work / "target" / "run_results.json", STAGES)
     result: dict[str, object] = {
         "lines": lines,
         "file_mib": round(path.stat().st_size / 2**20),
@@ -86,10 +65,7 @@ def run(lines: int, skip_baseline: bool) -> dict[str, object]:
     }
     if not skip_baseline:
         baseline = measure([sys.executable, str(ROOT / "bench" / "invoices_notebook_baseline.py"), str(path)])
-        result["notebook_seconds"] = round(baseline.seconds, 1)
-        result["notebook_peak_gib"] = round(baseline.peak_gib, 2)
-        result["time_ratio"] = round(ours.seconds / baseline.seconds, 2)
-        result["memory_ratio"] = round(ours.peak_rss_bytes / baseline.peak_rss_bytes, 2)
+        result.update(against_baseline(ours, baseline))
     return result
 
 

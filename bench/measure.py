@@ -39,3 +39,53 @@ def measure(
     if log_path:
         log.close()
     return Measurement(seconds, peak, process.returncode)
+
+
+# -- what every benchmark does around a measurement ---------------------------------------------------------
+def isolated_env(work) -> dict[str, str]:
+    """Environment for a dbt build whose warehouse, artifacts, reports and dbt target live in ``work``."""
+    import os
+
+    return {
+        **os.environ,
+        "SMARTCART_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "SMARTCART_ARTIFACTS_DIR": str(work / "artifacts"),
+        "SMARTCART_REPORTS_DIR": str(work / "reports"),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+    }
+
+
+def dbt_build(root, work, dbt_vars: dict, log_name: str = "dbt_build.log") -> Measurement:
+    """`dbt build --vars ...` measured in a subprocess; stops the benchmark with the log tail if it fails."""
+    import json
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", json.dumps(dbt_vars)]
+    result = measure(command, env=isolated_env(work), cwd=str(root), log_path=str(work / log_name))
+    if result.returncode != 0:
+        print((work / log_name).read_text()[-3000:])
+        raise SystemExit(f"dbt build failed with vars {dbt_vars}")
+    return result
+
+
+def stage_seconds(run_results, stages: dict[str, list[str]]) -> dict[str, float]:
+    """Seconds per stage (a list of dbt nodes each) from dbt's run_results.json."""
+    import json
+
+    timings = {
+        result["unique_id"].split(".")[-1]: result["execution_time"]
+        for result in json.loads(run_results.read_text())["results"]
+    }
+    return {stage: round(sum(timings.get(n, 0.0) for n in nodes), 1) for stage, nodes in stages.items()}
+
+
+def against_baseline(ours: Measurement, baseline: Measurement) -> dict[str, float]:
+    """The notebook's figures and our ratios to them, as every benchmark reports them."""
+    return {
+        "notebook_seconds": round(baseline.seconds, 1),
+        "notebook_peak_gib": round(baseline.peak_gib, 2),
+        "time_ratio": round(ours.seconds / baseline.seconds, 2),
+        "memory_ratio": round(ours.peak_rss_bytes / baseline.peak_rss_bytes, 2),
+    }
