@@ -30,3 +30,13 @@
   {% do run_query(statement) %}
   {{ return('') }}
 {% endmacro %}
+
+{#- Rows per quarantine reason of a quarantine table, as one text: "negative_spend=3, unknown_education=1". -#}
+{% macro quarantine_reason_counts(quarantine_relation) %}
+    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
+    from (
+        select reason, count(*) as reason_rows
+        from (select unnest(string_split(quarantine_reasons, ',')) as reason from {{ quarantine_relation }})
+        group by reason
+    )
+{% endmacro %}

@@ -10,26 +10,13 @@ with
 
 customer_quarantine_reasons as (
 
-    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
-    from (
-        select reason, count(*) as reason_rows
-        from (select unnest(string_split(quarantine_reasons, ',')) as reason from {{ ref('customer_quarantine') }})
-        group by reason
-    )
+    {{ quarantine_reason_counts(ref('customer_quarantine')) }}
 
 ),
 
 invoice_quarantine_reasons as (
 
-    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
-    from (
-        select reason, count(*) as reason_rows
-        from (
-            select unnest(string_split(quarantine_reasons, ',')) as reason
-            from {{ ref('invoice_line_quarantine') }}
-        )
-        group by reason
-    )
+    {{ quarantine_reason_counts(ref('invoice_line_quarantine')) }}
 
 ),
 
@@ -68,15 +55,7 @@ invoices_input as (
 
 clickstream_quarantine_reasons as (
 
-    select string_agg(reason || '=' || reason_rows, ', ' order by reason) as quarantine_reason_counts
-    from (
-        select reason, count(*) as reason_rows
-        from (
-            select unnest(string_split(quarantine_reasons, ',')) as reason
-            from {{ ref('clickstream_event_quarantine') }}
-        )
-        group by reason
-    )
+    {{ quarantine_reason_counts(ref('clickstream_event_quarantine')) }}
 
 ),
 
