@@ -157,9 +157,8 @@ def page_upload() -> None:
         try:
             result = process_upload(kind, uploaded.getvalue(), uploaded.name, refit, DATABASE, ARTIFACTS)
         except UploadError as error:
-            st.error(str(error))
-            for line in error.details:
-                st.markdown(f"- {line}")
+            # One element for the message and its details, so the page never shows one without the other.
+            st.error("\n".join([str(error), "", *(f"- {line}" for line in error.details)]))
             return
         except warehouse.NotBuiltError:
             st.info(NOT_BUILT)
