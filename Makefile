@@ -19,8 +19,12 @@ run: $(STAMP)
 	$(BIN)/smartcart run
 
 ## The whole test suite: pytest (unit + real dbt builds in subprocesses) and dbt's own tests via those builds
+# Tests run on TEST_WORKERS processes (pytest-xdist; each test builds into its own temporary folder).
+# worksteal: each worker starts on a contiguous half (module fixtures are built once per worker) and
+# takes over queued tests of the other when it runs out. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## Benchmarks at the sizes the issues name (prints wall time and peak memory; minutes, not for CI)
 bench: $(STAMP)
