@@ -71,50 +71,26 @@ sessioned as (
 
 ),
 
-session_funnel as (
+-- Two-level aggregation: one pass over the events to one row per user session (funnel, money, time mix),
+-- then sessions to users. Every per-user count is a sum of per-session counts, so this gives the same
+-- figures as aggregating the events per user, with one large group-by instead of three (session funnel,
+-- distinct sessions, per-user counts); docs/performance.md.
+per_session as (
 
     select
         user_id,
         session_key,
-        bool_or(event_type = 'cart') as has_cart,
-        bool_or(event_type = 'purchase') as has_purchase
-
-    from sessioned
-    group by user_id, session_key
-
-),
-
-abandonment as (
-
-    select
-        user_id,
-        count(*) filter (where has_cart) as sessions_with_cart,
-        count(*) filter (where has_cart and not has_purchase) as abandoned_cart_sessions
-
-    from session_funnel
-    group by user_id
-
-),
-
-per_user as (
-
-    select
-        user_id,
-        max(event_at) as last_event_at,
         min(event_at) as first_event_at,
+        max(event_at) as last_event_at,
         count(*) as event_count,
-        count(distinct session_key) as session_count,
-        count(distinct cast(event_at as date)) as active_days,
         count(*) filter (where event_type = 'view') as view_count,
         count(*) filter (where event_type = 'cart') as cart_count,
         count(*) filter (where event_type = 'remove_from_cart') as remove_count,
         count(*) filter (where event_type = 'purchase') as purchase_count,
-        coalesce(sum(price_exact) filter (where event_type = 'purchase'), 0) as purchase_revenue,
-        avg(price_exact) filter (where event_type = 'view') as avg_price_viewed,
-        avg(price_exact) filter (where event_type = 'purchase') as avg_price_bought,
-        count(distinct product_id) as distinct_products,
-        count(distinct category_id) as distinct_categories,
-        count(distinct coalesce(brand, 'unknown')) as distinct_brands,
+        sum(price_exact) filter (where event_type = 'purchase') as purchase_revenue,
+        sum(price_exact) filter (where event_type = 'view') as viewed_price_sum,
+        count(price_exact) filter (where event_type = 'view') as viewed_prices,
+        count(price_exact) filter (where event_type = 'purchase') as bought_prices,
         count(*) filter (where hour(event_at) < 6) as night_events,
         count(*) filter (where hour(event_at) >= 6 and hour(event_at) < 12) as morning_events,
         count(*) filter (where hour(event_at) >= 12 and hour(event_at) < 18) as afternoon_events,
@@ -122,7 +98,62 @@ per_user as (
         count(*) filter (where isodow(event_at) >= 6) as weekend_events
 
     from sessioned
+    group by user_id, session_key
+
+),
+
+per_user_sessions as (
+
+    select
+        user_id,
+        max(last_event_at) as last_event_at,
+        min(first_event_at) as first_event_at,
+        cast(sum(event_count) as bigint) as event_count,
+        count(*) as session_count,
+        count(*) filter (where cart_count > 0) as sessions_with_cart,
+        count(*) filter (where cart_count > 0 and purchase_count = 0) as abandoned_cart_sessions,
+        cast(sum(view_count) as bigint) as view_count,
+        cast(sum(cart_count) as bigint) as cart_count,
+        cast(sum(remove_count) as bigint) as remove_count,
+        cast(sum(purchase_count) as bigint) as purchase_count,
+        coalesce(sum(purchase_revenue), 0) as purchase_revenue,
+        sum(viewed_price_sum) / nullif(sum(viewed_prices), 0) as avg_price_viewed,
+        sum(purchase_revenue) / nullif(sum(bought_prices), 0) as avg_price_bought,
+        cast(sum(night_events) as bigint) as night_events,
+        cast(sum(morning_events) as bigint) as morning_events,
+        cast(sum(afternoon_events) as bigint) as afternoon_events,
+        cast(sum(evening_events) as bigint) as evening_events,
+        cast(sum(weekend_events) as bigint) as weekend_events
+
+    from per_session
     group by user_id
+
+),
+
+-- Breadth needs distinct values across sessions, so it is counted over the events.
+per_user_breadth as (
+
+    select
+        user_id,
+        count(distinct cast(event_at as date)) as active_days,
+        count(distinct product_id) as distinct_products,
+        count(distinct category_id) as distinct_categories,
+        count(distinct coalesce(brand, 'unknown')) as distinct_brands
+
+    from sessioned
+    group by user_id
+
+),
+
+per_user as (
+
+    select
+        per_user_sessions.*,
+        per_user_breadth.* exclude (user_id)
+
+    from per_user_sessions
+    inner join per_user_breadth
+        on per_user_sessions.user_id = per_user_breadth.user_id
 
 ),
 
@@ -146,7 +177,7 @@ final as (
         coalesce(per_user.cart_count / nullif(per_user.view_count, 0), 0) as view_to_cart_rate,
         -- Purchases can skip the cart ("buy now"): the rate is capped at 1.
         least(coalesce(per_user.purchase_count / nullif(per_user.cart_count, 0), 0), 1) as cart_to_purchase_rate,
-        coalesce(abandonment.abandoned_cart_sessions / nullif(abandonment.sessions_with_cart, 0), 0)
+        coalesce(per_user.abandoned_cart_sessions / nullif(per_user.sessions_with_cart, 0), 0)
             as cart_abandonment_rate,
         per_user.distinct_products,
         per_user.distinct_categories,
@@ -162,8 +193,6 @@ final as (
         false as is_excluded_from_fit
 
     from per_user
-    left join abandonment
-        on per_user.user_id = abandonment.user_id
     cross join reference_time
 
 )
