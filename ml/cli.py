@@ -121,7 +121,7 @@ def command_run(args: argparse.Namespace) -> int:
         return 1
     env = {"SMARTCART_DUCKDB_PATH": str(warehouse.database_path(args.db))}
     Path(env["SMARTCART_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    code = run_dbt(["build"], _vars_from(args), env)
+    code = run_dbt(["build", *(["--full-refresh"] if args.full_refresh else [])], _vars_from(args), env)
     if code != 0:
         print(
             f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr
@@ -174,7 +174,9 @@ def command_dashboard(args: argparse.Namespace) -> int:
     streamlit = Path(sys.executable).parent / "streamlit"
     command = [str(streamlit) if streamlit.exists() else "streamlit", "run", str(app)]
     command += ["--server.port", str(args.port), "--server.headless", "true"]
-    return subprocess.run(command, cwd=project_root(), env=env).returncode
+    # Become the Streamlit process (no child left behind when this one is stopped).
+    os.chdir(project_root())
+    os.execvpe(command[0], command, env)
 
 
 # Friendly flags for the invoice (RFM) model inputs.
@@ -251,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--refit", action="store_true", help="refit the invoice model instead of scoring with it"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental tables from scratch (re-land every events file, refit the invoice model)",
     )
     run.add_argument("--n-clusters", type=int, help="force the number of segments (default: chosen by rule)")
     run.add_argument("--as-of-date", help="reference date YYYY-MM-DD (default: day after last enrollment)")

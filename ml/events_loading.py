@@ -3,6 +3,12 @@
 Incremental by design: a file already landed (by name) is not read again, and SQLite rows are read from
 the last landed rowid on, so adding a day's or a month's file costs the new events only. SQLite is read
 with Python's sqlite3 (no DuckDB extension has to be downloaded at run time).
+
+Events are landed typed (UTC timestamp, integer ids, price), so that the events are written once in their
+compact form and the staging step deduplicates on numbers rather than text (docs/performance.md). Every
+file is still read as text, so a bad value never fails the read: where a value does not type, the typed
+column is null and the text as written is kept beside it (``<column>_raw``, null otherwise), and the
+staging model quarantines the event with a reason.
 """
 
 from __future__ import annotations
@@ -48,6 +54,49 @@ def matching_files(session, path: str) -> list[str]:
     return files
 
 
+# How each field is typed at landing; `{v}` is the field as text, trimmed, with '' as null.
+# The export writes times as '2019-10-01 00:00:00 UTC': the suffix is dropped and the time kept as UTC.
+TYPED = {
+    "event_time": ("event_at", "try_strptime(replace({v}, ' UTC', ''), '%Y-%m-%d %H:%M:%S')"),
+    "event_type": ("event_type", "lower({v})"),
+    "product_id": ("product_id", "try_cast({v} as bigint)"),
+    "category_id": ("category_id", "try_cast({v} as hugeint)"),
+    "category_code": ("category_code", "{v}"),
+    "brand": ("brand", "{v}"),
+    "price": ("price", "try_cast({v} as double)"),
+    "user_id": ("user_id", "try_cast({v} as bigint)"),
+    "user_session": ("user_session", "{v}"),
+}
+# Fields whose text is kept (as written) when it does not type.
+KEEP_TEXT_ON_FAILURE = ["event_time", "product_id", "category_id", "price", "user_id"]
+# Numeric fields a typed source (Parquet) may already hold as numbers: cast directly, not through text.
+NUMERIC = {"product_id", "category_id", "price", "user_id"}
+
+
+def typed_columns(source_types: dict[str, str] | None = None) -> str:
+    """The select list that types the fields of relation ``t`` (one row per landed event).
+
+    ``source_types`` maps a column to its type in the source (all VARCHAR for CSV, SQLite and by default).
+    """
+    source_types = source_types or {}
+    typed, raw = [], []
+    for column in COLUMNS:
+        field = f't."{column}"'
+        if column in NUMERIC and source_types.get(column, "VARCHAR") != "VARCHAR":
+            value = TYPED[column][1].format(v=field)
+            present = f"{field} is not null"
+        else:
+            text = f"nullif(trim(cast({field} as varchar)), '')"
+            value = TYPED[column][1].format(v=text)
+            present = f"{text} is not null"
+        typed.append(f"{value} as {TYPED[column][0]}")
+        if column in KEEP_TEXT_ON_FAILURE:
+            raw.append(
+                f"case when {present} and {value} is null then cast({field} as varchar) end as {column}_raw"
+            )
+    return ", ".join(typed + raw)
+
+
 def _check_columns(found: list[str], where: str) -> None:
     missing = [c for c in COLUMNS if c not in found]
     if missing:
@@ -69,12 +118,13 @@ def _file_relation(session, files: list[str], load_id: str):
         if parquet
         else f"read_csv({listing}, header = true, all_varchar = true, filename = true, union_by_name = true)"
     )
-    found = [name for name in session.sql(f"select * from {reader} limit 0").columns]
+    described = session.sql(f"select * from {reader} limit 0")
+    found = list(described.columns)
     _check_columns(found, f"Events file(s) {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}")
-    casts = ", ".join(f'cast("{c}" as varchar) as {c}' for c in COLUMNS)
+    types = {name: str(kind) for name, kind in zip(found, described.types, strict=True)}
     return session.sql(
-        f"select filename as source_file, cast(null as bigint) as source_row, {casts}, "
-        f"{quote(load_id)} as load_id from {reader}"
+        f"select t.filename as source_file, cast(null as bigint) as source_row, {typed_columns(types)}, "
+        f"{quote(load_id)} as load_id from {reader} as t"
     )
 
 
@@ -117,7 +167,10 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
         arrow = pa.Table.from_batches(batches, schema=schema)
     finally:
         connection.close()
-    return session.from_arrow(arrow)
+    session.register("clickstream_sqlite_batch", arrow)  # a view of the Arrow table, this session only
+    return session.sql(
+        f"select t.source_file, t.source_row, {typed_columns()}, t.load_id from clickstream_sqlite_batch as t"
+    )
 
 
 def new_events(
@@ -132,7 +185,7 @@ def new_events(
     if not files:
         empty = ", ".join(f"cast(null as varchar) as {c}" for c in COLUMNS)
         return session.sql(
-            f"select cast(null as varchar) as source_file, cast(null as bigint) as source_row, {empty}, "
-            f"cast(null as varchar) as load_id where false"
+            f"select cast(null as varchar) as source_file, cast(null as bigint) as source_row, "
+            f"{typed_columns()}, cast(null as varchar) as load_id from (select {empty}) as t where false"
         )
     return _file_relation(session, files, load_id)

@@ -111,11 +111,27 @@ def test_bad_events_are_quarantined_and_a_missing_column_stops_the_build(tmp_pat
     fields = lines[2].split(",")
     fields[6] = "-5.00"
     lines[2] = ",".join(fields)
+    fields = lines[3].split(",")
+    fields[6] = "12.x"
+    lines[3] = ",".join(fields)
+    fields = lines[4].split(",")
+    fields[0] = "yesterday"
+    lines[4] = ",".join(fields)
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
     result = build_events(tmp_path / "bad", str(bad))
     quarantine = result.query("select * from clickstream_event_quarantine order by quarantine_reasons")
-    assert quarantine["quarantine_reasons"].tolist() == ["negative_price", "unknown_event_type"]
+    assert quarantine["quarantine_reasons"].tolist() == [
+        "negative_price",
+        "unknown_event_type",
+        "unparseable_event_time",
+        "unparseable_price",
+    ]
+    assert quarantine["event_time_raw"].tolist()[2] == "yesterday"  # the text as written
+    landed = build_query(result, "select price_raw from raw_clickstream_events where price_raw is not null")
+    assert landed["price_raw"].tolist() == ["12.x"]
+    accounting = result.query("select * from clickstream_event_accounting").iloc[0]
+    assert accounting["events_quarantined"] == 4 and accounting["events_read"] == 17_434
 
     header = lines[0].replace("user_session", "session")
     missing = tmp_path / "missing.csv"
@@ -143,3 +159,25 @@ def test_planted_behaviour_groups_are_recovered(tmp_path):
             "select k from segmentation_runs where segmentation_name = 'clickstream'"
         ).fetchone()
     assert k[0] == 4  # chosen by the rule, not forced
+
+
+def test_a_landing_table_of_an_older_version_asks_for_one_full_refresh(tmp_path):
+    """Landing moved from text to typed columns; an old landing table must not be appended to."""
+    build = Build(tmp_path)
+    assert build.smartcart("run").returncode == 0
+    with duckdb.connect(str(build.database) + ".build") as connection:
+        connection.execute(
+            "create or replace table raw_clickstream_events as select source_file, source_row, "
+            "cast(event_at as varchar) || ' UTC' as event_time, event_type, cast(product_id as varchar) "
+            "as product_id, cast(category_id as varchar) as category_id, category_code, brand, "
+            "cast(price as varchar) as price, cast(user_id as varchar) as user_id, user_session, load_id "
+            "from raw_clickstream_events"
+        )
+    before = build.query("select * from clickstream_persona_profiles")
+    refused = build.smartcart("run")
+    assert refused.returncode != 0
+    assert "older version" in refused.stdout and "smartcart run --full-refresh" in refused.stdout
+    pd.testing.assert_frame_equal(build.query("select * from clickstream_persona_profiles"), before)
+    rebuilt = build.smartcart("run", "--full-refresh")
+    assert rebuilt.returncode == 0, (rebuilt.stdout + rebuilt.stderr)[-3000:]
+    assert build_query(build, "select count(*) as n from raw_clickstream_events")["n"].item() == 17_434

@@ -1,7 +1,8 @@
 """Landing of clickstream events (incremental, append): only files (or SQLite rows) not landed before.
 
-Every field as text, plus source_file, source_row (SQLite rowid) and load_id (the dbt invocation), so
-the staging model can type, check and deduplicate just the new events. Logic in ml/events_loading.py.
+Typed fields, with the text of any value that did not type kept beside it, plus source_file, source_row
+(SQLite rowid) and load_id (one per landing), so the staging model can check and deduplicate the events.
+Logic in ml/events_loading.py.
 """
 
 
@@ -13,6 +14,13 @@ def model(dbt, session):
 
     landed = []
     if dbt.is_incremental:
+        columns = session.sql(f"select * from {dbt.this} limit 0").columns
+        if "event_at" not in columns:
+            raise RuntimeError(
+                f"{dbt.this} was landed by an older version (every field as text). Land the events again "
+                "once: `smartcart run --full-refresh` or `dbt build --full-refresh --select "
+                "raw_clickstream_events+`."
+            )
         landed = session.sql(
             f"select source_file, max(source_row) from {dbt.this} group by source_file"
         ).fetchall()
