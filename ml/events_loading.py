@@ -69,32 +69,35 @@ TYPED = {
 }
 # Fields whose text is kept (as written) when it does not type.
 KEEP_TEXT_ON_FAILURE = ["event_time", "product_id", "category_id", "price", "user_id"]
+# Columns the landing adds to every event: where it came from and which landing read it.
+LANDING_COLUMNS = ["source_file", "source_row", "load_id"]
 # Numeric fields a typed source (Parquet) may already hold as numbers: cast directly, not through text.
 NUMERIC = {"product_id", "category_id", "price", "user_id"}
 
 
-def typed_columns(source_types: dict[str, str] | None = None) -> str:
-    """The select list that types the fields of relation ``t`` (one row per landed event).
+def typed_select(source: str, source_types: dict[str, str], passthrough: list[str]) -> str:
+    """A query typing the fields of ``source`` (one row per landed event), keeping ``passthrough`` columns.
 
-    ``source_types`` maps a column to its type in the source (all VARCHAR for CSV, SQLite and by default).
+    ``source_types`` maps a column to its type in the source (VARCHAR for CSV and SQLite). Each value is
+    typed once (inner select); the text of a value that did not type is kept by the outer select.
     """
-    source_types = source_types or {}
-    typed, raw = [], []
+    inner, outer = [f"t.{column}" for column in passthrough], list(passthrough)
     for column in COLUMNS:
         field = f't."{column}"'
+        typed_name = TYPED[column][0]
         if column in NUMERIC and source_types.get(column, "VARCHAR") != "VARCHAR":
-            value = TYPED[column][1].format(v=field)
-            present = f"{field} is not null"
+            inner.append(f"{TYPED[column][1].format(v=field)} as {typed_name}")
         else:
             text = f"nullif(trim(cast({field} as varchar)), '')"
-            value = TYPED[column][1].format(v=text)
-            present = f"{text} is not null"
-        typed.append(f"{value} as {TYPED[column][0]}")
+            inner.append(f"{TYPED[column][1].format(v=text)} as {typed_name}")
+        outer.append(typed_name)
         if column in KEEP_TEXT_ON_FAILURE:
-            raw.append(
-                f"case when {present} and {value} is null then cast({field} as varchar) end as {column}_raw"
+            inner.append(f"cast({field} as varchar) as {column}__text")
+            outer.append(
+                f"case when {typed_name} is null and nullif(trim({column}__text), '') is not null "
+                f"then {column}__text end as {column}_raw"
             )
-    return ", ".join(typed + raw)
+    return f"select {', '.join(outer)} from (select {', '.join(inner)} from {source} as t)"
 
 
 def _check_columns(found: list[str], where: str) -> None:
@@ -122,10 +125,11 @@ def _file_relation(session, files: list[str], load_id: str):
     found = list(described.columns)
     _check_columns(found, f"Events file(s) {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}")
     types = {name: str(kind) for name, kind in zip(found, described.types, strict=True)}
-    return session.sql(
-        f"select t.filename as source_file, cast(null as bigint) as source_row, {typed_columns(types)}, "
-        f"{quote(load_id)} as load_id from {reader} as t"
+    landing = (
+        f"(select *, filename as source_file, cast(null as bigint) as source_row, "
+        f"{quote(load_id)} as load_id from {reader})"
     )
+    return session.sql(typed_select(landing, types, LANDING_COLUMNS))
 
 
 def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: str):
@@ -168,9 +172,7 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
     finally:
         connection.close()
     session.register("clickstream_sqlite_batch", arrow)  # a view of the Arrow table, this session only
-    return session.sql(
-        f"select t.source_file, t.source_row, {typed_columns()}, t.load_id from clickstream_sqlite_batch as t"
-    )
+    return session.sql(typed_select("clickstream_sqlite_batch", {}, LANDING_COLUMNS))
 
 
 def new_events(
@@ -184,8 +186,9 @@ def new_events(
     files = [f for f in matching_files(session, events_path) if f not in done]
     if not files:
         empty = ", ".join(f"cast(null as varchar) as {c}" for c in COLUMNS)
-        return session.sql(
-            f"select cast(null as varchar) as source_file, cast(null as bigint) as source_row, "
-            f"{typed_columns()}, cast(null as varchar) as load_id from (select {empty}) as t where false"
+        nothing = (
+            f"(select {empty}, cast(null as varchar) as source_file, cast(null as bigint) as source_row, "
+            f"cast(null as varchar) as load_id where false)"
         )
+        return session.sql(typed_select(nothing, {}, LANDING_COLUMNS))
     return _file_relation(session, files, load_id)

@@ -11,7 +11,10 @@
 
 with
 
-events as (
+-- Not materialized: each use reads the staged table (columnar, only the columns it needs) instead of
+-- DuckDB writing all events to a temporary result and reading it back, which at 50M events spilled and
+-- cost about half the time of this model (docs/performance.md).
+events as not materialized (
 
     select *, cast(price as decimal(18, 2)) as price_exact
     from {{ ref('clickstream_events') }}
@@ -57,7 +60,7 @@ inferred_sessions as (
 
 ),
 
-sessioned as (
+sessioned as not materialized (
 
     select
         events.*,
