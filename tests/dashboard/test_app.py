@@ -123,6 +123,25 @@ def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
     assert refit.mode == "refit on the upload" and refit.scored["persona_name"].nunique() == 4
 
 
+def test_upload_of_clickstream_events_lands_them_typed_and_scores_with_the_saved_model(dashboard_build):
+    from ml.dashboard.modelling import UPLOAD_KINDS, process_upload
+
+    kind = [k for k in UPLOAD_KINDS if k.startswith("Clickstream events")][0]
+    sample = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
+    result = process_upload(
+        kind,
+        sample.read_bytes(),
+        "events.csv",
+        False,
+        str(dashboard_build.database),
+        str(dashboard_build.artifacts),
+    )
+    expected = dashboard_build.query("select user_id, persona_name from clickstream_customer_personas")
+    merged = result.scored.merge(expected, on="user_id", suffixes=("", "_built"))
+    assert len(merged) == len(expected) == 4_504
+    assert (merged["persona_name"] == merged["persona_name_built"]).all()
+
+
 def test_an_oversized_upload_is_refused():
     from ml.dashboard.modelling import MAX_UPLOAD_BYTES, UPLOAD_KINDS, UploadError, process_upload
 
