@@ -103,20 +103,24 @@ def test_upload_of_a_bad_invoice_file_lists_column_and_examples(dashboard_build,
     assert any("Quantity" in line and "'three'" in line for line in error.value.details)
 
 
+def scored_against_built(build, kind: str, upload, personas_table: str, id_column: str):
+    """Upload a file, score it with the build's saved model; the rows joined to the build's own personas."""
+    from ml.dashboard.modelling import process_upload
+
+    result = process_upload(
+        kind, upload.read_bytes(), upload.name, False, str(build.database), str(build.artifacts)
+    )
+    expected = build.query(f"select {id_column}, persona_name from {personas_table}")
+    return result.scored.merge(expected, on=id_column, suffixes=("", "_built")), expected
+
+
 def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
     from ml.dashboard.modelling import UPLOAD_KINDS, process_upload
 
     kind = [k for k in UPLOAD_KINDS if k.startswith("Invoice lines")][0]
-    result = process_upload(
-        kind,
-        SMALL_INVOICES.read_bytes(),
-        "lines.csv",
-        False,
-        str(dashboard_build.database),
-        str(dashboard_build.artifacts),
+    merged, expected = scored_against_built(
+        dashboard_build, kind, SMALL_INVOICES, "invoice_customer_personas", "customer_id"
     )
-    expected = dashboard_build.query("select customer_id, persona_name from invoice_customer_personas")
-    merged = result.scored.merge(expected, on="customer_id", suffixes=("", "_built"))
     assert len(merged) == len(expected)
     assert (merged["persona_name"] == merged["persona_name_built"]).all()
     refit = process_upload(kind, SMALL_INVOICES.read_bytes(), "lines.csv", True, None, None)
@@ -124,20 +128,13 @@ def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
 
 
 def test_upload_of_clickstream_events_lands_them_typed_and_scores_with_the_saved_model(dashboard_build):
-    from ml.dashboard.modelling import UPLOAD_KINDS, process_upload
+    from ml.dashboard.modelling import UPLOAD_KINDS
 
     kind = [k for k in UPLOAD_KINDS if k.startswith("Clickstream events")][0]
     sample = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
-    result = process_upload(
-        kind,
-        sample.read_bytes(),
-        "events.csv",
-        False,
-        str(dashboard_build.database),
-        str(dashboard_build.artifacts),
+    merged, expected = scored_against_built(
+        dashboard_build, kind, sample, "clickstream_customer_personas", "user_id"
     )
-    expected = dashboard_build.query("select user_id, persona_name from clickstream_customer_personas")
-    merged = result.scored.merge(expected, on="user_id", suffixes=("", "_built"))
     assert len(merged) == len(expected) == 4_504
     assert (merged["persona_name"] == merged["persona_name_built"]).all()
 
