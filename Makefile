@@ -32,6 +32,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ml tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf target logs data/warehouse data/artifacts data/generated

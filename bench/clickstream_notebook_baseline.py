@@ -21,9 +21,7 @@ from sklearn.preprocessing import StandardScaler
 def main(pattern: str) -> None:
     started = time.perf_counter()
     events = pd.concat([pd.read_csv(path) for path in sorted(glob.glob(pattern))], ignore_index=True)
-    events["event_time"] = pd.to_datetime(
-        events["event_time"].str.replace(" UTC", ""), format="%Y-%m-%d %H:%M:%S"
-    )
+    events["event_time"] = pd.to_datetime(events["event_time"].str.replace(" UTC", ""), format="%Y-%m-%d %H:%M:%S")
     events = events.drop_duplicates()
     snapshot = events["event_time"].max()
     purchases = events[events["event_type"] == "purchase"]

@@ -27,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import against_baseline, dbt_build, measure  # noqa: E402
 
-from ml.artifacts import ArtifactPaths, load_model  # noqa: E402
-from ml.synthetic import generate_customers, write_customers  # noqa: E402
+from ml.engine.artifacts import ArtifactPaths, load_model  # noqa: E402
+from ml.engine.preprocessing import model_inputs  # noqa: E402
+from ml.project import registry  # noqa: E402
+from ml.synthetic.customers import generate_customers, write_customers  # noqa: E402
 
 
 def synthetic_file(rows: int) -> Path:
@@ -43,20 +45,23 @@ def assignment_quality(database: Path, artifacts: Path) -> dict[str, float]:
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    model, sidecar = load_model(ArtifactPaths.for_segmentation(artifacts, "customers"))
+    config = registry().get("customers").config
     with duckdb.connect(str(database), read_only=True) as connection:
+        version, sha256 = connection.execute(
+            "select model_version, artifact_sha256 from segmentation_models "
+            "where segmentation_name = 'customers' and is_active_model"
+        ).fetchone()
         features = connection.execute("select * from customer_features order by customer_id").df()
-        ours = connection.execute("select cluster_id from customer_segments order by customer_id").df()
+        ours = connection.execute("select cluster_id from customer_personas order by customer_id").df()
+    model, sidecar = load_model(ArtifactPaths.for_model(artifacts, "customers", version), sha256)
     fitted = ~features["is_excluded_from_fit"].to_numpy()
-    points = model.project(features)[fitted]
-    full = KMeans(n_clusters=model.n_clusters_, n_init=10, random_state=model.config.random_state).fit(points)
+    points = model.project(model_inputs(features, config.numeric_features, config.categorical_features))[fitted]
+    full = KMeans(n_clusters=model.n_clusters_, n_init=10, random_state=model.random_state).fit(points)
     return {
         "k": int(model.n_clusters_),
         "fit_sample_rows": int(sidecar["metrics"]["rows_fitted"]),
         "rows_compared": int(fitted.sum()),
-        "ari_sample_fit_vs_full_fit": float(
-            adjusted_rand_score(ours["cluster_id"].to_numpy()[fitted], full.labels_)
-        ),
+        "ari_sample_fit_vs_full_fit": float(adjusted_rand_score(ours["cluster_id"].to_numpy()[fitted], full.labels_)),
     }
 
 
@@ -84,9 +89,7 @@ def run(rows: int, skip_baseline: bool) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
@@ -105,9 +108,7 @@ def main() -> None:
     out = ROOT / "reports" / "bench" / "customers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        json.dumps(
-            {"machine": {"cpus": os.cpu_count()}, "numpy": np.__version__, "results": results}, indent=2
-        )
+        json.dumps({"machine": {"cpus": os.cpu_count()}, "numpy": np.__version__, "results": results}, indent=2)
     )
     print(f"\nwritten to {out.relative_to(ROOT)}")
 

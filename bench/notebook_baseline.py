@@ -41,9 +41,7 @@ def main(path: str) -> None:
         }
     )
     data["Children"] = data["Kidhome"] + data["Teenhome"]
-    data["Family_Size"] = (
-        data["Living_With"].replace({"Alone": 1, "Partner": 2}).astype(int) + data["Children"]
-    )
+    data["Family_Size"] = data["Living_With"].replace({"Alone": 1, "Partner": 2}).astype(int) + data["Children"]
     data["Is_Parent"] = np.where(data["Children"] > 0, 1, 0)
     data["Education"] = data["Education"].replace(
         {
@@ -54,9 +52,7 @@ def main(path: str) -> None:
             "PhD": "Postgraduate",
         }
     )
-    data = data.drop(
-        columns=["Marital_Status", "Dt_Customer", "Z_CostContact", "Z_Revenue", "Year_Birth", "ID"]
-    )
+    data = data.drop(columns=["Marital_Status", "Dt_Customer", "Z_CostContact", "Z_Revenue", "Year_Birth", "ID"])
     data = data[(data["Age"] < 90) & (data["Income"] < 600_000)]
     for column in data.select_dtypes(include=["object", "string"]).columns:
         data[column] = LabelEncoder().fit_transform(data[column])

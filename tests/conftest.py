@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+
+from ml.apps.dbt_runner import dbt_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -40,6 +42,7 @@ class Build:
     workdir: Path
     returncode: int = -1
     output: str = ""
+    project: Path | None = None  # a copy of the project to build instead of the repository
 
     @property
     def database(self) -> Path:
@@ -67,17 +70,14 @@ class Build:
     def dbt(self, *arguments: str, dbt_vars: dict | None = None) -> Build:
         """dbt in a subprocess; the small invoices fixture unless the test names an invoices file."""
         dbt_vars = {"invoices_file": str(SMALL_INVOICES), **(dbt_vars or {})}
-        command = [
-            str(Path(sys.executable).parent / "dbt"),
-            *arguments,
-            "--project-dir",
-            str(ROOT),
-            "--profiles-dir",
-            str(ROOT),
-        ]
-        command += ["--vars", json.dumps(dbt_vars)]
+        project = self.project or ROOT
         result = subprocess.run(
-            command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900
+            dbt_command(list(arguments), dbt_vars, project),
+            cwd=project,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         self.returncode, self.output = result.returncode, result.stdout + result.stderr
         return self
@@ -104,6 +104,36 @@ class Build:
 @pytest.fixture
 def build(tmp_path: Path) -> Build:
     return Build(tmp_path)
+
+
+def copy_project(target: Path) -> Path:
+    """The project's files as a fresh clone has them (tracked and new, not ignored), copied to ``target``."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """One full dbt build of the bundled data of every source (the files a fresh clone ships)."""
+    result = Build(tmp_path_factory.mktemp("bundled")).dbt(
+        "build", dbt_vars={"customers_file": str(BUNDLED_CUSTOMERS), "invoices_file": str(BUNDLED_INVOICES)}
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -41,13 +41,18 @@ from (
 
 {% test every_row_accounted_for(model) %}
 -- Builds that completed: every row read is quarantined or accepted, every accepted row is fitted or
--- excluded from the fit, and every customer with features is scored.
+-- excluded from the fit, and every entity with features is scored.
 select *
 from {{ model }}
 where outcome not like 'failed%'
   and (
     rows_read <> rows_quarantined + rows_accepted
     or rows_accepted <> rows_excluded_from_fit + rows_fitted
-    or customers_scored <> customers_in_features
+    or entities_scored <> entities_in_features
   )
+{% endtest %}
+
+{% test expression_is_true(model, expression) %}
+-- Rows for which a boolean expression over the model's columns does not hold.
+select * from {{ model }} where not ({{ expression }})
 {% endtest %}

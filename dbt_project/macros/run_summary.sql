@@ -18,7 +18,8 @@
   {% set statement %}
     -- A build can fail after run_summary was built (e.g. in the report): mark its rows, do not add more.
     update {{ relation }} set outcome = {{ outcome }} where run_id = '{{ invocation_id }}';
-    {% for input_name, file_var in [('customers', 'customers_file'), ('invoices', 'invoices_file'), ('clickstream', 'events_path')] %}
+    {% for input_name, entry in segmentations().items() %}
+    {% set file_var = entry.input.file_var %}
     insert into {{ relation }} (run_id, run_started_at, input_name, file_path, outcome)
     select '{{ invocation_id }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
            '{{ input_name }}', {{ sql_string(var(file_var)) }}, {{ outcome }}
@@ -40,3 +41,27 @@
         group by reason
     )
 {% endmacro %}
+
+{#-
+  A fingerprint of an input path: the SHA-256 of its bytes when the matched files total at most 256 MiB,
+  else (large or many event files) the SHA-256 of the listing (name, size, modification time), which
+  changes whenever a file does but does not read gigabytes. run_summary documents which applies.
+-#}
+{% macro file_fingerprint(path) -%}
+  {{ return(adapter.dispatch('file_fingerprint', 'smartcart')(path)) }}
+{%- endmacro %}
+
+{% macro default__file_fingerprint(path) -%}
+  {%- set size = 0 -%}
+  {%- if execute -%}
+    {%- set size = run_query("select coalesce(sum(size), 0) from read_blob(" ~ sql_string(path) ~ ")").rows[0][0] -%}
+  {%- endif -%}
+  {%- if size <= 268435456 -%}
+    (select case when count(*) = 1 then max(sha256(content))
+                 else sha256(string_agg(sha256(content), '|' order by filename)) end
+     from read_blob({{ sql_string(path) }}))
+  {%- else -%}
+    (select sha256(string_agg(filename || ':' || size || ':' || last_modified, '|' order by filename))
+     from read_blob({{ sql_string(path) }}))
+  {%- endif -%}
+{%- endmacro %}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from ml import project
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,9 @@ class ColumnSpec:
     format_var: str | None = None
     formats: tuple[str, ...] = ()
     min_value: float | None = None
+    # Row-level: a date (or a year) after the as-of date cannot be right (quarantined).
+    not_after_as_of_date: bool = False
+    not_after_as_of_year: bool = False
     allowed_values: tuple | None = None
     accepted_values_seed: str | None = None
 
@@ -40,6 +42,8 @@ class InputContract:
     # type_errors is "quarantine", else blocking.
     sample_rows: int | None = None
     type_errors: str = "block"
+    # Column whose dates set the default as-of date (the dbt macro as_of_date's rule), if any.
+    as_of_date_column: str | None = None
 
     @property
     def required(self) -> list[str]:
@@ -49,32 +53,26 @@ class InputContract:
         return next(c for c in self.columns if c.name == name)
 
 
-# input name -> (dbt source YAML, source, table)
-SOURCES = {
-    "customers": (
-        ROOT / "dbt_project/models/staging/smartcart/_smartcart__sources.yml",
-        "smartcart",
-        "customers",
-    ),
-    "invoices": (
-        ROOT / "dbt_project/models/staging/online_retail/_online_retail__sources.yml",
-        "online_retail",
-        "invoice_lines",
-    ),
-    "clickstream": (
-        ROOT / "dbt_project/models/staging/clickstream/_clickstream__sources.yml",
-        "clickstream",
-        "events",
-    ),
-}
+def source_declaration(source_name: str, table_name: str) -> tuple[dict, dict]:
+    """The dbt source and table declaration, found among the project's source YAML files."""
+    for path in sorted(project.models_dir().rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in document.get("sources") or []:
+            if source.get("name") != source_name:
+                continue
+            for table in source.get("tables") or []:
+                if table.get("name") == table_name:
+                    return source, table
+    raise FileNotFoundError(f"no dbt source {source_name}.{table_name} is declared under {project.models_dir()}")
+
+
 DELIMITERS = {"tab": "\t", "comma": ",", "semicolon": ";"}
 
 
 def load_contract(input_name: str) -> InputContract:
-    path, source_name, table_name = SOURCES[input_name]
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    source = next(s for s in document["sources"] if s["name"] == source_name)
-    table = next(t for t in source["tables"] if t["name"] == table_name)
+    """The input contract of the segmentation ``input_name``: its registry entry names the dbt source."""
+    spec = project.registry().get(input_name).input
+    _, table = source_declaration(spec.source_name, spec.source_table)
     meta = table.get("config", {}).get("meta", {})
     columns = []
     for column in table["columns"]:
@@ -92,32 +90,35 @@ def load_contract(input_name: str) -> InputContract:
                 format_var=column_meta.get("format_var"),
                 formats=tuple(column_meta.get("formats", ())),
                 min_value=column_meta.get("min_value"),
+                not_after_as_of_date=bool(column_meta.get("not_after_as_of_date", False)),
+                not_after_as_of_year=bool(column_meta.get("not_after_as_of_year", False)),
                 allowed_values=tuple(allowed) if allowed is not None else None,
                 accepted_values_seed=column_meta.get("accepted_values_seed"),
             )
         )
     return InputContract(
         input_name=input_name,
-        file_var=meta.get("file_var", ""),
+        file_var=spec.file_var,
         delimiter=DELIMITERS[meta.get("delimiter_name", "comma")],
         key_column=meta.get("key_column"),
         columns=tuple(columns),
         sample_rows=meta.get("sample_rows"),
         type_errors=meta.get("type_errors", "block"),
+        as_of_date_column=meta.get("as_of_date_column"),
     )
 
 
 def seed_values(seed: str, column: str = "raw_value") -> list[str]:
-    with open(ROOT / "dbt_project" / "seeds" / f"{seed}.csv", newline="", encoding="utf-8") as handle:
+    with open(project.seeds_dir() / f"{seed}.csv", newline="", encoding="utf-8") as handle:
         return [row[column] for row in csv.DictReader(handle)]
 
 
 def project_vars() -> dict:
-    return yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    return project.project_vars()
 
 
 def default_file(contract: InputContract) -> str:
-    return str(ROOT / project_vars()[contract.file_var])
+    return str(project.root() / project_vars()[contract.file_var])
 
 
 # Rows the date-format detection looks at (the dbt macro column_format uses the same number).

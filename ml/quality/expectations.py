@@ -104,9 +104,7 @@ def new_context(data_docs_dir: Path | None):
     return context
 
 
-def run_suite(
-    context, name: str, frame: pd.DataFrame, expectations: list, with_docs: bool
-) -> ValidationOutcome:
+def run_suite(context, name: str, frame: pd.DataFrame, expectations: list, with_docs: bool) -> ValidationOutcome:
     """Validate ``frame`` against ``expectations`` (GX expectation objects with meta.severity)."""
     import great_expectations as gx
 
@@ -114,9 +112,7 @@ def run_suite(
     asset = source.add_dataframe_asset(name)
     batch = asset.add_batch_definition_whole_dataframe(f"{name}_whole")
     suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch, suite=suite)
-    )
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
     actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if with_docs else []
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(

@@ -47,9 +47,7 @@ class InputReport(HasFindings):
         lines += [f.message(label) for f in self.blocking if f not in missing]
         lines += [f.message(label) + " -> these rows will be quarantined" for f in self.row_level]
         if self.unknown_columns:
-            lines.append(
-                f"{label}: extra column(s) not in the contract, ignored: {', '.join(self.unknown_columns)}"
-            )
+            lines.append(f"{label}: extra column(s) not in the contract, ignored: {', '.join(self.unknown_columns)}")
         return lines
 
 
@@ -208,38 +206,39 @@ def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of_date: 
                     },
                 )
             )
-    return expectations + INPUT_RULES.get(contract.input_name, lambda *_: [])(typed, as_of_date)
+    return expectations + _as_of_date_rules(contract, typed, as_of_date)
 
 
-def _customer_date_rules(typed: pd.DataFrame, as_of_date: str | None) -> list:
-    """Customers: no birth year or enrollment after the as-of date (same default as the dbt macro)."""
+def _as_of_date_rules(contract: InputContract, typed: pd.DataFrame, as_of_date: str | None) -> list:
+    """Dates (or years) after the as-of date, declared per column (meta not_after_as_of_date /
+    not_after_as_of_year); the default as-of date follows the dbt macro as_of_date."""
     import great_expectations as gx
 
-    meta = {"severity": ROW}
+    column_name = contract.as_of_date_column
+    if not column_name or column_name not in typed.columns:
+        return []
+    as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed[column_name])
     expectations = []
-    if "Dt_Customer" not in typed.columns:
-        return expectations
-    as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed["Dt_Customer"])
-    if "Year_Birth" in typed.columns:
+    for column in contract.columns:
+        if column.name not in typed.columns:
+            continue
+        if column.not_after_as_of_year:
+            maximum, words = int(as_of.year), "a year"
+        elif column.not_after_as_of_date:
+            maximum, words = as_of, "a date"
+        else:
+            continue
         expectations.append(
             gx.expectations.ExpectColumnValuesToBeBetween(
-                column="Year_Birth",
-                max_value=int(as_of.year),
-                meta={**meta, "description": f"to be a birth year not after the as-of date {as_of.date()}"},
+                column=column.name,
+                max_value=maximum,
+                meta={
+                    "severity": ROW,
+                    "description": f"to be {words} not after the as-of date {as_of.date()}",
+                },
             )
         )
-    expectations.append(
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="Dt_Customer",
-            max_value=as_of,
-            meta={**meta, "description": f"to be an enrollment not after the as-of date {as_of.date()}"},
-        )
-    )
     return expectations
-
-
-# Rules that are not column declarations: per input, (typed frame, as-of date) -> expectations.
-INPUT_RULES = {"customers": _customer_date_rules}
 
 
 def validate_input(

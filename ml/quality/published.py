@@ -19,33 +19,33 @@ def validate_persona_tables(
     data_docs_dir: Path | None = None,
     suite_prefix: str = "",
 ) -> list[ValidationOutcome]:
-    """Sizes sum to the customers scored, shares in [0, 1] summing to 1, every customer has a persona,
+    """Sizes sum to the members scored, shares in [0, 1] summing to 1, every customer has a persona,
     every persona a strategy.
 
     ``customer_personas`` is the customer table aggregated per persona (columns persona_name, customers):
     a customer without a persona shows up as a null persona_name group, one with an unknown persona as a
-    name outside the profiles, and the counts sum to the customers scored. DuckDB aggregates a million rows
+    name outside the profiles, and the counts sum to the members scored. DuckDB aggregates a million rows
     in milliseconds; GX then checks a handful.
     """
     import great_expectations as gx
 
     meta = {"severity": BLOCKING}
-    scored = int(customer_personas["customers"].sum())
+    scored = int(customer_personas["members"].sum())
     profile_expectations = [
         gx.expectations.ExpectColumnSumToBeBetween(
-            column="customer_count",
+            column="member_count",
             min_value=scored,
             max_value=scored,
-            meta={**meta, "description": f"persona sizes to sum to the {scored} customers scored"},
+            meta={**meta, "description": f"persona sizes to sum to the {scored} members scored"},
         ),
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="customer_share",
+            column="member_share",
             min_value=0,
             max_value=1,
             meta={**meta, "description": "shares to lie in [0, 1]"},
         ),
         gx.expectations.ExpectColumnSumToBeBetween(
-            column="customer_share",
+            column="member_share",
             min_value=1 - 1e-9,
             max_value=1 + 1e-9,
             meta={**meta, "description": "shares to sum to 1"},
@@ -64,12 +64,12 @@ def validate_persona_tables(
     ]
     customer_expectations = [
         gx.expectations.ExpectColumnValuesToNotBeNull(
-            column="persona_name", meta={**meta, "description": "every customer to have a persona"}
+            column="persona_name", meta={**meta, "description": "every member to have a persona"}
         ),
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="persona_name",
             value_set=persona_profiles["persona_name"].dropna().tolist(),
-            meta={**meta, "description": "every customer's persona to be a published persona"},
+            meta={**meta, "description": "every member's persona to be a published persona"},
         ),
     ]
     context = new_context(data_docs_dir)

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SMALL_INVOICES
 
-APP = str(ROOT / "ml" / "dashboard" / "app.py")
+APP = str(ROOT / "ml" / "apps" / "dashboard" / "app.py")
 
 
 @pytest.fixture
@@ -16,6 +16,12 @@ def app(dashboard_build, monkeypatch):
     monkeypatch.setenv("SMARTCART_ARTIFACTS_DIR", str(dashboard_build.artifacts))
     monkeypatch.chdir(ROOT)
     return AppTest.from_file(APP, default_timeout=120)
+
+
+def kind_for(prefix: str):
+    from ml.apps.dashboard.modelling import upload_kinds
+
+    return next(kind for label, kind in upload_kinds().items() if label.startswith(prefix))
 
 
 def open_page(app: AppTest, page: str) -> AppTest:
@@ -32,10 +38,11 @@ def markdown(app: AppTest) -> str:
 def test_overview_shows_persona_cards_for_each_built_source(app, dashboard_build):
     open_page(app, "Overview")
     text = markdown(app)
-    for table in ["persona_profiles", "invoice_persona_profiles", "clickstream_persona_profiles"]:
-        for persona in dashboard_build.query(f"select persona_name from {table}")["persona_name"]:
-            assert f"#### {persona}" in text
-    assert "Strategy:" in text and "sd above average" in text
+    for persona in dashboard_build.query("select persona_name from persona_profiles")["persona_name"]:
+        assert f"#### {persona}" in text
+    assert "Strategy:" in text and "average" in text and " sd " not in text
+    downloads = [button for button in app.get("download_button")]
+    assert len(downloads) == len(dashboard_build.query("select * from persona_profiles"))
     assert [s.value for s in app.subheader] == ["Customer profiles", "Invoices (RFM)", "Clickstream"]
     info = app.dataframe[0].value
     assert set(info["input_name"]) == {"customers", "invoices", "clickstream"}
@@ -50,8 +57,9 @@ def test_evaluation_page_reclusters_when_the_k_slider_moves(app):
     slider.set_value(5).run()
     assert not app.exception, app.exception
     assert len(app.dataframe[0].value) == 5
-    assert app.dataframe[0].value["customers"].sum() == table["customers"].sum()
-    assert any("Total spend against income" == s.value for s in app.subheader)
+    assert app.dataframe[0].value["members"].sum() == table["members"].sum()
+    assert "strategy" in app.dataframe[0].value.columns
+    assert any("income against spend total" == s.value for s in app.subheader)
     app.selectbox(key="evaluation_segmentation").set_value("invoices").run()
     assert not app.exception and len(app.dataframe[0].value) == app.slider(key="k_slider").value
 
@@ -64,22 +72,26 @@ def test_score_page_returns_a_persona_and_the_next_closest(app, dashboard_build)
     app.number_input(key="in_monetary").set_value(6000.0)
     app.button[0].click().run()
     assert not app.exception, app.exception
-    personas = set(dashboard_build.query("select persona_name from invoice_persona_profiles")["persona_name"])
+    personas = set(
+        dashboard_build.query("select persona_name from persona_profiles where segmentation_name = 'invoices'")[
+            "persona_name"
+        ]
+    )
     message = app.success[0].value
     assert message.startswith("Persona: ") and any(p in message for p in personas)
-    assert "Next closest" in markdown(app)
+    assert "Next closest" in markdown(app) and "Strategy:" in markdown(app)
 
 
 def test_upload_of_rfm_figures_is_scored_and_offered_for_download(app, tmp_path):
     open_page(app, "Upload")
-    kind = [k for k in app.radio(key="upload_kind").options if k.startswith("RFM figures")][0]
-    app.radio(key="upload_kind").set_value(kind).run()
+    from ml.apps.dashboard.modelling import process_upload, upload_kinds
+
+    label = [k for k in app.radio(key="upload_kind").options if k.startswith("Invoices (RFM): model inputs")][0]
+    app.radio(key="upload_kind").set_value(label).run()
     # AppTest has no file-upload widget driver: the browser test uploads through the page; here the same
     # processing function the page calls is exercised with the page's arguments.
-    from ml.dashboard.modelling import process_upload
-
     result = process_upload(
-        kind,
+        upload_kinds()[label],
         b"customer_id,recency_days,frequency,monetary\n1,3,20,9000\n2,200,1,40\n",
         "new.csv",
         False,
@@ -87,15 +99,16 @@ def test_upload_of_rfm_figures_is_scored_and_offered_for_download(app, tmp_path)
         None,
     )
     assert len(result.scored) == 2 and result.scored["persona_name"].notna().all()
+    assert result.scored["marketing_strategy"].notna().all()
 
 
 def test_upload_of_a_bad_invoice_file_lists_column_and_examples(dashboard_build, monkeypatch):
-    from ml.dashboard.modelling import UPLOAD_KINDS, UploadError, process_upload
+    from ml.apps.dashboard.modelling import UploadError, process_upload
 
     monkeypatch.setenv("SMARTCART_DUCKDB_PATH", str(dashboard_build.database))
     lines = SMALL_INVOICES.read_text().splitlines()
     lines[3] = lines[3].replace(",3,", ",three,", 1)
-    kind = [k for k in UPLOAD_KINDS if k.startswith("Invoice lines")][0]
+    kind = kind_for("Invoice lines")
     with pytest.raises(UploadError) as error:
         process_upload(
             kind, ("\n".join(lines) + "\n").encode(), "lines.csv", False, None, str(dashboard_build.artifacts)
@@ -105,19 +118,17 @@ def test_upload_of_a_bad_invoice_file_lists_column_and_examples(dashboard_build,
 
 def scored_against_built(build, kind: str, upload, personas_table: str, id_column: str):
     """Upload a file, score it with the build's saved model; the rows joined to the build's own personas."""
-    from ml.dashboard.modelling import process_upload
+    from ml.apps.dashboard.modelling import process_upload
 
-    result = process_upload(
-        kind, upload.read_bytes(), upload.name, False, str(build.database), str(build.artifacts)
-    )
+    result = process_upload(kind, upload.read_bytes(), upload.name, False, str(build.database), str(build.artifacts))
     expected = build.query(f"select {id_column}, persona_name from {personas_table}")
     return result.scored.merge(expected, on=id_column, suffixes=("", "_built")), expected
 
 
 def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
-    from ml.dashboard.modelling import UPLOAD_KINDS, process_upload
+    from ml.apps.dashboard.modelling import process_upload
 
-    kind = [k for k in UPLOAD_KINDS if k.startswith("Invoice lines")][0]
+    kind = kind_for("Invoice lines")
     merged, expected = scored_against_built(
         dashboard_build, kind, SMALL_INVOICES, "invoice_customer_personas", "customer_id"
     )
@@ -128,22 +139,18 @@ def test_upload_of_invoice_lines_builds_features_and_scores(dashboard_build):
 
 
 def test_upload_of_clickstream_events_lands_them_typed_and_scores_with_the_saved_model(dashboard_build):
-    from ml.dashboard.modelling import UPLOAD_KINDS
-
-    kind = [k for k in UPLOAD_KINDS if k.startswith("Clickstream events")][0]
+    kind = kind_for("Clickstream events")
     sample = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
-    merged, expected = scored_against_built(
-        dashboard_build, kind, sample, "clickstream_customer_personas", "user_id"
-    )
+    merged, expected = scored_against_built(dashboard_build, kind, sample, "clickstream_customer_personas", "user_id")
     assert len(merged) == len(expected) == 4_504
     assert (merged["persona_name"] == merged["persona_name_built"]).all()
 
 
 def test_an_oversized_upload_is_refused():
-    from ml.dashboard.modelling import MAX_UPLOAD_BYTES, UPLOAD_KINDS, UploadError, process_upload
+    from ml.apps.dashboard.modelling import MAX_UPLOAD_BYTES, UploadError, process_upload
 
     with pytest.raises(UploadError, match="limited to"):
-        process_upload(list(UPLOAD_KINDS)[2], b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", False, None, None)
+        process_upload(kind_for("Clickstream events"), b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", False, None, None)
 
 
 def test_every_page_explains_a_missing_warehouse(tmp_path, monkeypatch):
@@ -157,23 +164,12 @@ def test_every_page_explains_a_missing_warehouse(tmp_path, monkeypatch):
 
 def test_the_overview_keeps_working_while_a_build_runs(app, dashboard_build):
     """A rebuild publishes into the same warehouse while the page is rendered again and again."""
-    import json
     import subprocess
-    import sys
-    from pathlib import Path
 
+    from ml.apps.dbt_runner import dbt_command
     from tests.conftest import SMALL_CUSTOMERS
 
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--project-dir",
-        str(ROOT),
-        "--profiles-dir",
-        str(ROOT),
-        "--vars",
-        json.dumps({"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(SMALL_INVOICES)}),
-    ]
+    command = dbt_command(["build"], {"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(SMALL_INVOICES)})
     build = subprocess.Popen(command, cwd=ROOT, env=dashboard_build.env(), stdout=subprocess.DEVNULL)
     renders = 0
     try:

@@ -75,9 +75,7 @@ def server(dashboard_build, tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(server):
     if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)"
-        )
+        pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -107,9 +105,7 @@ def go_to(page, name: str) -> None:
 def settle(page) -> None:
     """Wait until Streamlit has finished the rerun (no running indicator)."""
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     page.wait_for_timeout(500)
 
 
@@ -133,7 +129,7 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
     page.keyboard.press("ArrowRight")
     settle(page)
     expect(page.get_by_text("segments re-clustered live").first).not_to_have_text(chosen, timeout=120_000)
-    page.get_by_text("Total spend against income").wait_for()
+    page.get_by_text("income against spend total").wait_for()
     page.screenshot(path=str(shots / "model_evaluation.png"), full_page=True)
 
     # Upload: invoice lines, validated, segmented with the saved model, offered for download.
@@ -141,7 +137,7 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
     page.get_by_text("Invoice lines (CSV, Online Retail layout)").click()
     settle(page)
     page.locator("input[type=file]").set_input_files(str(SMALL_INVOICES))
-    page.get_by_text("customers segmented").wait_for(timeout=180_000)
+    page.get_by_text("rows segmented").wait_for(timeout=180_000)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download with personas (CSV)").click()
     saved = tmp_path / "scored.csv"
@@ -171,6 +167,8 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
     page.get_by_role("button", name="Score").click()
     page.get_by_text("Persona:").wait_for()
     page.get_by_text("Next closest").wait_for()
-    personas = dashboard_build.query("select persona_name from invoice_persona_profiles")["persona_name"]
+    personas = dashboard_build.query("select persona_name from persona_profiles where segmentation_name = 'invoices'")[
+        "persona_name"
+    ]
     assert any(page.get_by_text(f"Persona: {p}").count() for p in personas)
     page.screenshot(path=str(shots / "score.png"), full_page=True)

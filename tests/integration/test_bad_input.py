@@ -81,9 +81,7 @@ def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
     )
     result = build.dbt("build", dbt_vars={"customers_file": str(path)})
     assert result.returncode == 0, result.output[-3000:]
-    quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index(
-        "customer_id"
-    )
+    quarantine = build.query("select customer_id, quarantine_reasons from customer_quarantine").set_index("customer_id")
     assert len(quarantine) == 4
     assert set(quarantine["quarantine_reasons"]) == {
         "negative_spend",
@@ -93,9 +91,7 @@ def test_row_level_problems_are_quarantined_with_reasons(build, tmp_path):
     }
     scored = build.query("select count(*) as n from customer_personas")["n"].iloc[0]
     assert scored == len(lines) - 1 - 4
-    assert not set(quarantine.index) & set(
-        build.query("select customer_id from customer_personas")["customer_id"]
-    )
+    assert not set(quarantine.index) & set(build.query("select customer_id from customer_personas")["customer_id"])
 
 
 def test_a_varying_constant_column_fails_its_test_and_stops_the_personas(build, tmp_path):
@@ -138,13 +134,9 @@ def test_great_expectations_and_the_dbt_quarantine_agree_row_for_row(build, tmp_
     )
     report = validate_input("customers", str(path))
     assert report.ok
-    gx_reasons = sorted(
-        _reason_for(f.column, f.expectation) for f in report.row_level for _ in range(f.failing_count)
-    )
+    gx_reasons = sorted(_reason_for(f.column, f.expectation) for f in report.row_level for _ in range(f.failing_count))
     result = build.dbt("build", dbt_vars={"customers_file": str(path)})
     assert result.returncode == 0, result.output[-3000:]
-    sql_reasons = sorted(
-        build.query("select quarantine_reasons from customer_quarantine")["quarantine_reasons"]
-    )
+    sql_reasons = sorted(build.query("select quarantine_reasons from customer_quarantine")["quarantine_reasons"])
     assert gx_reasons == sql_reasons
     assert len(sql_reasons) == 7

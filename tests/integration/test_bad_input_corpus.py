@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.synthetic import generate_customers, write_customers
+from ml.synthetic.customers import generate_customers, write_customers
 from tests.conftest import SMALL_CUSTOMERS
 
 pytestmark = pytest.mark.integration
@@ -100,9 +100,7 @@ CASES: dict[str, Case] = {
         lambda _: extra_column(), "published", ["extra column(s)", "Loyalty_Card"], PUBLISHED_ALL
     ),
     "reordered columns": Case(lambda _: reordered(), "published", [], PUBLISHED_ALL),
-    "duplicate ids": Case(
-        lambda _: tsv([*ROWS, ROWS[0]]), "blocked", ["column ID", "unique", str(customer_id(0))]
-    ),
+    "duplicate ids": Case(lambda _: tsv([*ROWS, ROWS[0]]), "blocked", ["column ID", "unique", str(customer_id(0))]),
     "utf-8 byte-order mark": Case(lambda _: b"\xef\xbb\xbf" + tsv(ROWS), "published", [], PUBLISHED_ALL),
     "crlf line endings": Case(lambda _: tsv(ROWS, newline="\r\n"), "published", [], PUBLISHED_ALL),
     "lf line endings": Case(lambda _: tsv(ROWS, newline="\n"), "published", [], PUBLISHED_ALL),
@@ -117,9 +115,7 @@ CASES: dict[str, Case] = {
         [],
         {quarantine_count("unknown_marital_status"): 1, quarantine_count("unknown_education"): 1},
     ),
-    "thousands separator": Case(
-        lambda _: with_value(1, "Income", "58,138"), "blocked", ["column Income", "'58,138'"]
-    ),
+    "thousands separator": Case(lambda _: with_value(1, "Income", "58,138"), "blocked", ["column Income", "'58,138'"]),
     "text in a numeric column": Case(
         lambda _: with_value(1, "MntWines", "lots"), "blocked", ["column MntWines", "'lots'"]
     ),
@@ -145,11 +141,7 @@ CASES: dict[str, Case] = {
         lambda _: with_value(1, "Income", "9999999"),
         "published",
         [],
-        {
-            f"select fit_exclusion_reasons from customers where customer_id = {customer_id(1)}": (
-                "extreme_income"
-            )
-        },
+        {f"select fit_exclusion_reasons from customers where customer_id = {customer_id(1)}": ("extreme_income")},
     ),
     "birth year 1893": Case(
         lambda _: with_value(1, "Year_Birth", "1893"),
@@ -192,17 +184,13 @@ CASES: dict[str, Case] = {
         [],
         {quarantine_count("unknown_marital_status"): 1},
     ),
-    "all-empty column": Case(
-        lambda _: all_empty("Income"), "blocked", ["column Income", "empty in every row"]
-    ),
-    "single customer": Case(
-        lambda _: tsv(ROWS[:1]), "blocked", ["1 row(s) available for fitting", "segments"]
-    ),
+    "all-empty column": Case(lambda _: all_empty("Income"), "blocked", ["column Income", "empty in every row"]),
+    "single customer": Case(lambda _: tsv(ROWS[:1]), "blocked", ["1 row(s) available for fitting", "segments"]),
     "fewer customers than segments": Case(
         lambda _: tsv(ROWS[:4]),
         "blocked",
         ["4 row(s) available for fitting", "6 needed for 5 segments"],
-        args=["--n-clusters", "5"],
+        args=["--n-clusters", "customers=5"],
     ),
     "too many rows quarantined": Case(
         lambda _: many_negative(0.08), "blocked", ["were quarantined", "max_quarantine_share"]

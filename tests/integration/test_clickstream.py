@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from ml.synthetic_events import generate_events, planted_groups, write_events
+from ml.synthetic.events import generate_events, planted_groups, write_events
 from tests.conftest import ROOT, SMALL_CUSTOMERS, Build
 
 SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
@@ -50,17 +50,21 @@ def test_the_real_sample_gives_the_known_counts(sample):
     assert features["session_count"].sum() == 5_067  # 5,066 session ids, one shared by two users
     assert (features["recency_days"] >= 0).all() and (features["recency_days"] < 1).all()  # under 3 hours
     summary = sample.query("select * from run_summary where input_name = 'clickstream'").iloc[0]
-    assert summary["rows_read"] == 17_434 and summary["customers_scored"] == 4_504
-    profiles = sample.query("select * from clickstream_persona_profiles")
-    assert profiles["customer_count"].sum() == 4_504 and profiles["marketing_strategy"].notna().all()
+    assert summary["rows_read"] == 17_434 and summary["entities_scored"] == 4_504
+    profiles = sample.query("select * from persona_profiles where segmentation_name = 'clickstream'")
+    assert profiles["member_count"].sum() == 4_504 and profiles["marketing_strategy"].notna().all()
     k_table = sample.query("select * from k_selection where segmentation_name = 'clickstream'")
     assert sorted(k_table["k"]) == list(range(2, 11)) and k_table["is_chosen"].sum() == 1
 
 
 def test_the_report_has_a_clickstream_section(sample):
-    report = (sample.reports / "clickstream" / "insights.md").read_text()
-    for persona in sample.query("select persona_name from clickstream_persona_profiles")["persona_name"]:
-        assert f"### {persona}" in report
+    report = (sample.reports / "insights.md").read_text()
+    section = report[report.index("## Clickstream") :]
+    assert "clickstream_event_accounting" in section  # the registry's report table
+    for persona in sample.query("select persona_name from persona_profiles where segmentation_name = 'clickstream'")[
+        "persona_name"
+    ]:
+        assert f"### {persona}" in section
     assert (sample.reports / "clickstream" / "pca_2d.png").stat().st_size > 1000
 
 
@@ -76,8 +80,7 @@ def test_adding_a_file_processes_only_the_new_events(tmp_path):
     build_events(tmp_path / "incremental", str(folder / "*.csv"))
     landed = build_query(
         incremental,
-        "select source_file, load_id, count(*) as n from raw_clickstream_events"
-        " group by all order by source_file",
+        "select source_file, load_id, count(*) as n from raw_clickstream_events group by all order by source_file",
     )
     assert len(landed) == 2 and landed["n"].tolist() == [half, len(events) - half]
     assert landed.loc[0, "load_id"] == first_loads["load_id"].item()  # week 1 was not read again
@@ -155,9 +158,7 @@ def test_planted_behaviour_groups_are_recovered(tmp_path):
     names = set(personas["persona_name"])
     assert {"High-Value Loyal", "Frequent Browsers", "Inactive"} <= names
     with duckdb.connect(str(result.database), read_only=True) as connection:
-        k = connection.execute(
-            "select k from segmentation_runs where segmentation_name = 'clickstream'"
-        ).fetchone()
+        k = connection.execute("select k from segmentation_models where segmentation_name = 'clickstream'").fetchone()
     assert k[0] == 4  # chosen by the rule, not forced
 
 
@@ -173,11 +174,13 @@ def test_a_landing_table_of_an_older_version_asks_for_one_full_refresh(tmp_path)
             "cast(price as varchar) as price, cast(user_id as varchar) as user_id, user_session, load_id "
             "from raw_clickstream_events"
         )
-    before = build.query("select * from clickstream_persona_profiles")
+    before = build.query("select * from persona_profiles where segmentation_name = 'clickstream'")
     refused = build.smartcart("run")
     assert refused.returncode != 0
     assert "older version" in refused.stdout and "smartcart run --full-refresh" in refused.stdout
-    pd.testing.assert_frame_equal(build.query("select * from clickstream_persona_profiles"), before)
+    pd.testing.assert_frame_equal(
+        build.query("select * from persona_profiles where segmentation_name = 'clickstream'"), before
+    )
     rebuilt = build.smartcart("run", "--full-refresh")
     assert rebuilt.returncode == 0, (rebuilt.stdout + rebuilt.stderr)[-3000:]
     assert build_query(build, "select count(*) as n from raw_clickstream_events")["n"].item() == 17_434

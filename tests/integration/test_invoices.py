@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import shutil
 
 import pandas as pd
 import pytest
 
-from ml.synthetic_invoices import write_invoices
+from ml.synthetic.invoices import write_invoices
 from tests.conftest import BUNDLED_INVOICES, SMALL_CUSTOMERS, SMALL_INVOICES, Build
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """One build of the bundled three-month sample (105,335 lines)."""
-    result = Build(tmp_path_factory.mktemp("invoices")).dbt(
-        "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(BUNDLED_INVOICES)}
-    )
-    assert result.returncode == 0, result.output[-4000:]
-    return result
+def bundled(bundled_build: Build) -> Build:
+    """The build of the bundled data (the three-month sample: 105,335 lines)."""
+    return bundled_build
 
 
 def test_every_line_of_the_sample_is_accounted_for_with_the_known_counts(bundled):
@@ -36,7 +32,7 @@ def test_every_line_of_the_sample_is_accounted_for_with_the_known_counts(bundled
     assert (lines["line_revenue"] < 0).sum() > 0
     summary = bundled.query("select * from run_summary where input_name = 'invoices'").iloc[0]
     assert summary["rows_read"] == 105_335 and summary["rows_quarantined"] == 0
-    assert summary["customers_scored"] == summary["customers_in_features"] == 1_745
+    assert summary["entities_scored"] == summary["entities_in_features"] == 1_745
 
 
 def test_rfm_features_match_the_lines(bundled):
@@ -55,9 +51,7 @@ def test_rfm_features_match_the_lines(bundled):
 
 def test_rfm_scores_are_quintiles_with_named_segments(bundled):
     scores = bundled.query("select * from invoice_rfm_scores")
-    fitted = bundled.query(
-        "select count(*) as n from invoice_customer_features where not is_excluded_from_fit"
-    )
+    fitted = bundled.query("select count(*) as n from invoice_customer_features where not is_excluded_from_fit")
     assert len(scores) == fitted["n"].iloc[0]
     for column in ["r_score", "f_score", "m_score"]:
         sizes = scores[column].value_counts()
@@ -72,7 +66,7 @@ def test_rfm_scores_are_quintiles_with_named_segments(bundled):
 
 
 def test_ml_personas_are_named_from_centroids_and_crossed_with_rfm(bundled):
-    profiles = bundled.query("select * from invoice_persona_profiles")
+    profiles = bundled.query("select * from persona_profiles where segmentation_name = 'invoices'")
     assert len(profiles) == 4  # default k for this source
     assert set(profiles["persona_name"]) == {
         "Loyal High-Spenders",
@@ -80,14 +74,16 @@ def test_ml_personas_are_named_from_centroids_and_crossed_with_rfm(bundled):
         "Occasional Buyers",
         "Dormant",
     }
-    loyal = profiles.set_index("persona_name").loc["Loyal High-Spenders"]
-    assert loyal["frequency_mean"] == profiles["frequency_mean"].max()
-    dormant = profiles.set_index("persona_name").loc["Dormant"]
-    assert dormant["recency_days_mean"] == profiles["recency_days_mean"].max()
-    k_table = bundled.query("select * from k_selection where segmentation_name = 'invoices'")
+    means = bundled.query(
+        "select persona_name, feature_name, member_mean from persona_feature_profiles "
+        "where segmentation_name = 'invoices'"
+    ).pivot(index="persona_name", columns="feature_name", values="member_mean")
+    assert means["frequency"].idxmax() == "Loyal High-Spenders"
+    assert means["recency_days"].idxmax() == "Dormant"
+    k_table = bundled.query("select * from k_selection where segmentation_name = 'invoices' and is_active_model")
     assert sorted(k_table["k"]) == list(range(2, 11)) and k_table.loc[k_table["is_chosen"], "k"].item() == 4
     crosstab = bundled.query("select * from invoice_persona_rfm_crosstab")
-    assert crosstab["customer_count"].sum() == profiles["customer_count"].sum()
+    assert crosstab["customer_count"].sum() == profiles["member_count"].sum()
     shares = crosstab.groupby("persona_name")["share_of_persona"].sum()
     assert shares.to_numpy() == pytest.approx(1.0)
     champions = crosstab[crosstab["rfm_segment"] == "Champions"].set_index("persona_name")["customer_count"]
@@ -96,8 +92,7 @@ def test_ml_personas_are_named_from_centroids_and_crossed_with_rfm(bundled):
 
 def test_scoring_command_gives_the_fitted_persona(bundled, tmp_path):
     features = bundled.query(
-        "select customer_id, recency_days, frequency, monetary"
-        " from invoice_customer_features order by customer_id"
+        "select customer_id, recency_days, frequency, monetary from invoice_customer_features order by customer_id"
     )
     source = tmp_path / "customers.csv"
     features.to_csv(source, index=False)
@@ -107,9 +102,7 @@ def test_scoring_command_gives_the_fitted_persona(bundled, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     scored = pd.read_csv(out).set_index("customer_id")
-    fitted = bundled.query("select customer_id, persona_name from invoice_customer_personas").set_index(
-        "customer_id"
-    )
+    fitted = bundled.query("select customer_id, persona_name from invoice_customer_personas").set_index("customer_id")
     assert (scored.loc[fitted.index, "persona_name"] == fitted["persona_name"]).all()
 
     one = features[features["customer_id"] == 17850].iloc[0]
@@ -127,6 +120,7 @@ def test_scoring_command_gives_the_fitted_persona(bundled, tmp_path):
     assert result.returncode == 0, result.stderr
     assert fitted.loc[17850, "persona_name"] in result.stdout.splitlines()[0]
     assert result.stdout.count("distance to ") == 4 and "next closest: " in result.stdout
+    assert "strategy: " in result.stdout
 
 
 def test_scoring_refuses_bad_input_and_a_tampered_model(bundled, tmp_path):
@@ -140,12 +134,8 @@ def test_scoring_refuses_bad_input_and_a_tampered_model(bundled, tmp_path):
     assert result.returncode == 2 and "missing column(s) frequency" in result.stderr
 
     copy = Build(tmp_path / "copy")
-    copy.artifacts.mkdir(parents=True)
-    for name in ["model.joblib", "model.json"]:
-        source = bundled.artifacts / "invoices" / name
-        (copy.artifacts / "invoices").mkdir(exist_ok=True)
-        (copy.artifacts / "invoices" / name).write_bytes(source.read_bytes())
-    model = copy.artifacts / "invoices" / "model.joblib"
+    shutil.copytree(bundled.artifacts, copy.artifacts)
+    (model,) = (copy.artifacts / "invoices").glob("*/model.joblib")
     model.write_bytes(model.read_bytes() + b"tampered")
     result = copy.smartcart(
         "score", "--recency", "5", "--frequency", "2", "--monetary", "300", "--db", str(bundled.database)
@@ -159,34 +149,25 @@ def test_new_customers_are_scored_with_the_stored_model_until_refit(build, tmp_p
     early.write_text("\n".join(lines[:60_001]) + "\n")  # December and most of January
     first = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(early)})
     assert first.returncode == 0, first.output[-3000:]
-    before = build.query("select * from invoice_customer_segments")
-    assert set(before["scoring_mode"]) == {"fit"}
-    sidecar = json.loads((build.artifacts / "invoices" / "model.json").read_text())
+    before = build.query("select * from invoice_customer_personas")
+    models = "select * from segmentation_models where segmentation_name = 'invoices'"
+    (version,) = build.query(models)["model_version"]
 
     second = build.dbt(
         "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(BUNDLED_INVOICES)}
     )
     assert second.returncode == 0, second.output[-3000:]
-    after = build.query("select * from invoice_customer_segments")
+    after = build.query("select * from invoice_customer_personas")
     assert len(after) > len(before)  # customers who arrived after the fit are scored
-    assert set(after["scoring_mode"]) == {"stored_model"}
-    assert set(after["artifact_sha256"]) == {sidecar["artifact_sha256"]}  # no refit
-    assert json.loads((build.artifacts / "invoices" / "model.json").read_text()) == sidecar
-    fits = build.query("select * from segmentation_runs where segmentation_name = 'invoices'")
-    assert len(fits) == 1
-    # The stored model's assignment is what the scoring command gives for the same figures.
-    features = build.query(
-        "select customer_id, recency_days, frequency, monetary from invoice_customer_features"
-    )
+    assert set(after["model_version"]) == {version}  # by the stored model: no refit
+    assert build.query(models)["model_version"].tolist() == [version]
+    # The stored model's assignment (SQL) is what the scoring command (joblib) gives for the same figures.
+    features = build.query("select customer_id, recency_days, frequency, monetary from invoice_customer_features")
     source = tmp_path / "all.csv"
     features.to_csv(source, index=False)
     out = tmp_path / "scored.csv"
-    assert (
-        build.smartcart(
-            "score", "--csv", str(source), "--out", str(out), "--db", str(build.database)
-        ).returncode
-        == 0
-    )
+    scoring = build.smartcart("score", "--csv", str(source), "--out", str(out), "--db", str(build.database))
+    assert scoring.returncode == 0, scoring.stderr
     scored = pd.read_csv(out).set_index("customer_id")["cluster_id"]
     assert (scored.loc[after["customer_id"]].to_numpy() == after["cluster_id"].to_numpy()).all()
 
@@ -195,23 +176,27 @@ def test_new_customers_are_scored_with_the_stored_model_until_refit(build, tmp_p
         dbt_vars={
             "customers_file": str(SMALL_CUSTOMERS),
             "invoices_file": str(BUNDLED_INVOICES),
-            "invoices_refit": True,
+            "refit": ["invoices"],
         },
     )
     assert third.returncode == 0, third.output[-3000:]
-    refit = build.query("select * from invoice_customer_segments")
-    assert set(refit["scoring_mode"]) == {"fit"} and len(refit) == len(after)
-    assert len(build.query("select * from segmentation_runs where segmentation_name = 'invoices'")) == 2
+    refits = build.query(models + " order by fit_sequence")
+    assert len(refits) == 2 and refits["refit_reason"].iloc[1].startswith("refit requested")
+    refit = build.query("select * from invoice_customer_personas")
+    assert set(refit["model_version"]) == {refits["model_version"].iloc[1]} and len(refit) == len(after)
 
 
-def test_a_tampered_stored_model_stops_the_build(build):
-    dbt_vars = {"customers_file": str(SMALL_CUSTOMERS)}
-    assert build.dbt("build", dbt_vars=dbt_vars).returncode == 0
-    model = build.artifacts / "invoices" / "model.joblib"
+def test_a_tampered_stored_model_does_not_reach_the_scoring_command(build):
+    """The build scores from the parameter table and never loads a pickle; the CLI checks the hash."""
+    assert build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}).returncode == 0
+    (model,) = (build.artifacts / "invoices").glob("*/model.joblib")
     model.write_bytes(model.read_bytes() + b"x")
-    result = build.dbt("build", dbt_vars=dbt_vars)
-    assert result.returncode != 0 and "invoice_customer_segments" in result.output
-    assert "sha" in result.output.lower()
+    rebuild = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)})
+    assert rebuild.returncode == 0, rebuild.output[-3000:]
+    result = build.smartcart(
+        "score", "--recency", "5", "--frequency", "2", "--monetary", "300", "--db", str(build.database)
+    )
+    assert result.returncode == 2 and "sha" in result.stderr.lower()
 
 
 def test_both_export_formats_of_a_full_year_give_the_same_tables(tmp_path):
@@ -247,11 +232,7 @@ def test_an_unparseable_invoice_date_stops_the_build_naming_file_column_and_valu
     bad.write_text("\n".join(lines) + "\n")
     result = build.dbt("build", dbt_vars={"invoices_file": str(bad)})
     assert result.returncode != 0
-    assert (
-        "bad_dates.csv" in result.output
-        and "InvoiceDate" in result.output
-        and "'31/31/2010 8:26'" in result.output
-    )
+    assert "bad_dates.csv" in result.output and "InvoiceDate" in result.output and "'31/31/2010 8:26'" in result.output
 
     from ml.quality.inputs import validate_input
 

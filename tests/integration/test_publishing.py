@@ -19,13 +19,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.synthetic import generate_customers, write_customers
+from ml.synthetic.customers import generate_customers, write_customers
 from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS, customers_with
 
 pytestmark = pytest.mark.integration
 
 SNAPSHOT_SQL = {
-    "persona_profiles": "select * from persona_profiles order by persona_name",
+    "persona_profiles": "select * from persona_profiles order by segmentation_name, persona_name",
     "customer_personas": "select * from customer_personas order by customer_id",
     "run_summary": "select * from run_summary order by run_started_at",
 }
@@ -67,9 +67,7 @@ def test_a_failed_dbt_test_leaves_the_published_tables_intact(published, tmp_pat
     # The failure is on record in the build database, and reaches the published one with the next build.
     with duckdb.connect(str(published.database) + ".build", read_only=True) as connection:
         outcomes = [row[0] for row in connection.execute("select outcome from run_summary").fetchall()]
-    assert any(
-        outcome.startswith("failed: assert_constant_export_columns_are_constant") for outcome in outcomes
-    )
+    assert any(outcome.startswith("failed: assert_constant_export_columns_are_constant") for outcome in outcomes)
     assert published.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}).returncode == 0
     outcomes = published.query("select outcome from run_summary where input_name = 'customers'")["outcome"]
     outcomes = outcomes.tolist()
@@ -107,7 +105,11 @@ def test_a_killed_build_leaves_the_published_tables_intact(published, tmp_path):
 
 
 def test_a_reader_queries_the_persona_tables_throughout_a_rebuild(published):
-    old_total = int(published.query("select sum(customer_count) as n from persona_profiles")["n"].iloc[0])
+    old_total = int(
+        published.query("select sum(member_count) as n from persona_profiles where segmentation_name = 'customers'")[
+            "n"
+        ].iloc[0]
+    )
     seen: list[int] = []
     errors: list[str] = []
     stop = threading.Event()
@@ -117,8 +119,9 @@ def test_a_reader_queries_the_persona_tables_throughout_a_rebuild(published):
             try:
                 with duckdb.connect(str(published.database), read_only=True) as connection:
                     total, shares, scored = connection.execute(
-                        "select sum(customer_count), sum(customer_share), "
-                        "(select count(*) from customer_personas) from persona_profiles"
+                        "select sum(member_count), sum(member_share), "
+                        "(select count(*) from customer_personas) from persona_profiles "
+                        "where segmentation_name = 'customers'"
                     ).fetchall()[0]
                 assert total == scored and abs(shares - 1) < 1e-9, (total, scored, shares)
                 seen.append(int(total))
@@ -146,6 +149,6 @@ def test_run_summary_accounts_for_every_row_of_the_file(published):
     assert summary["file_sha256"] == digest
     assert summary["file_path"] == str(SMALL_CUSTOMERS)
     assert summary["rows_read"] == summary["rows_accepted"] + summary["rows_quarantined"]
-    assert summary["customers_scored"] == summary["rows_accepted"]
+    assert summary["entities_scored"] == summary["rows_accepted"]
     assert summary["rows_fitted"] + summary["rows_excluded_from_fit"] == summary["rows_accepted"]
     assert summary["outcome"] == "published"

@@ -10,7 +10,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
     import uuid
 
-    from ml.events_loading import new_events
+    from ml.dbt_models.landing import new_events
 
     landed = []
     if dbt.is_incremental:

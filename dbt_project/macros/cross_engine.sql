@@ -1,0 +1,28 @@
+{#
+  SQL that differs between DuckDB and Spark, one macro each (adapter.dispatch): models call these instead
+  of keeping a copy per engine. The default__ implementations are DuckDB's.
+#}
+
+{% macro median(expression) -%}
+  {{ return(adapter.dispatch('median', 'smartcart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+  median({{ expression }})
+{%- endmacro %}
+
+{% macro ordered_string_agg(value, order_by, separator) -%}
+  {{ return(adapter.dispatch('ordered_string_agg', 'smartcart')(value, order_by, separator)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(value, order_by, separator) -%}
+  string_agg({{ value }}, '{{ separator }}' order by {{ order_by }})
+{%- endmacro %}
+
+{% macro format_one_decimal(expression) -%}
+  {{ return(adapter.dispatch('format_one_decimal', 'smartcart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__format_one_decimal(expression) -%}
+  printf('%.1f', {{ expression }})
+{%- endmacro %}

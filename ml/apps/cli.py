@@ -1,0 +1,370 @@
+"""`smartcart`: the main job and its helpers. Input flags and persona tables follow the registry.
+
+smartcart run        validate the inputs, dbt build, print every segmentation's personas
+smartcart validate   the inputs' Great Expectations suites alone
+smartcart personas   the persona tables of the published warehouse
+smartcart score      persona of new rows with the saved, hash-checked model (no refit)
+smartcart dashboard  the marketers' dashboard
+smartcart generate   synthetic inputs (customers, invoices, events)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import ml
+from ml import project
+from ml.apps import warehouse
+from ml.apps.dbt_runner import run_dbt
+
+log = logging.getLogger("smartcart")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: printed as one line, exit code 2."""
+
+
+def registry():
+    return project.registry()
+
+
+def reports_dir() -> Path:
+    return Path(os.environ.get("SMARTCART_REPORTS_DIR") or project.root() / "reports")
+
+
+def input_attribute(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def input_files(args: argparse.Namespace) -> dict[str, str]:
+    """file var -> absolute path for every input given on the command line (a glob stays a glob)."""
+    given = {}
+    for segmentation in registry():
+        value = getattr(args, input_attribute(segmentation.input.cli_flag), None)
+        if value:
+            given[segmentation.input.file_var] = str(Path(value).absolute())
+    return given
+
+
+def parse_assignments(pairs: list[str] | None, what: str) -> dict[str, int]:
+    result = {}
+    names = registry().names
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in names:
+            raise UsageError(f"{what} takes SEGMENTATION=K with SEGMENTATION one of {', '.join(names)}; got {pair!r}")
+        try:
+            result[name] = int(value)
+        except ValueError:
+            raise UsageError(f"{what} {pair!r}: {value!r} is not a whole number") from None
+    return result
+
+
+def dbt_vars_from(args: argparse.Namespace) -> dict[str, object]:
+    dbt_vars: dict[str, object] = dict(input_files(args))
+    if getattr(args, "invoice_date_format", None):
+        dbt_vars["invoice_date_format"] = args.invoice_date_format
+    if getattr(args, "refit", None) is not None:
+        unknown = sorted(set(args.refit) - set(registry().names))
+        if unknown:
+            raise UsageError(
+                f"--refit: unknown segmentation(s) {', '.join(unknown)}; known: {', '.join(registry().names)}"
+            )
+        dbt_vars["refit"] = args.refit or True
+    forced = parse_assignments(getattr(args, "n_clusters", None), "--n-clusters")
+    if forced:
+        dbt_vars["n_clusters"] = forced
+    if getattr(args, "as_of_date", None):
+        dbt_vars["as_of_date"] = args.as_of_date
+    return dbt_vars
+
+
+def print_personas(database: str | None, names: list[str] | None = None) -> None:
+    for segmentation in registry():
+        if names and segmentation.name not in names:
+            continue
+        try:
+            table = warehouse.persona_table(segmentation.name, segmentation.key_features[:3], database)
+        except warehouse.NotBuiltError as error:
+            print(f"\n{segmentation.title}: {error}")
+            continue
+        print(f"\n{segmentation.title} ({segmentation.name}, persona_profiles):")
+        print(table.drop(columns=["marketing_strategy"]).to_string(index=False, max_colwidth=60))
+        print("Strategies:")
+        for row in table.itertuples(index=False):
+            print(f"- {row.persona_name}: {row.marketing_strategy}")
+
+
+def print_inputs(args: argparse.Namespace) -> None:
+    """The input files this run reads: the resolved paths, given or default."""
+    values = project.project_vars()
+    given = input_files(args)
+    print("Inputs:")
+    for segmentation in registry():
+        var = segmentation.input.file_var
+        path = given.get(var) or str(project.root() / values[var])
+        origin = "given" if var in given else "default"
+        print(f"- {segmentation.name}: {path} ({origin}; dbt var {var})")
+
+
+def validate(args: argparse.Namespace) -> bool:
+    """Every input's Great Expectations suites; prints what they found. True when nothing is blocking."""
+    from ml.quality.inputs import validate_input
+
+    docs = reports_dir() / "data_docs"
+    settings = {"invoice_date_format": args.invoice_date_format} if getattr(args, "invoice_date_format", None) else None
+    files = input_files(args)
+    all_ok = True
+    for segmentation in registry():
+        report = validate_input(
+            segmentation.name,
+            files.get(segmentation.input.file_var),
+            docs,
+            getattr(args, "as_of_date", None),
+            settings,
+        )
+        for line in report.lines():
+            print(line, file=sys.stderr if not report.ok else sys.stdout)
+        if report.ok:
+            print(
+                f"Validation passed ({segmentation.name}): {report.rows:,} rows of {report.file_path}; "
+                f"{len(report.row_level)} row-level rule(s) failed (those rows will be quarantined)."
+            )
+        else:
+            print(
+                f"Validation failed ({segmentation.name}): {report.file_path} cannot be used as it is "
+                "(blocking problems above).",
+                file=sys.stderr,
+            )
+        all_ok = all_ok and report.ok
+    print(f"Data Docs: {docs / 'index.html'}")
+    return all_ok
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    return 0 if validate(args) else 1
+
+
+def command_run(args: argparse.Namespace) -> int:
+    dbt_vars = dbt_vars_from(args)
+    print_inputs(args)
+    if not validate(args):
+        print("Nothing was built; the published warehouse is unchanged.", file=sys.stderr)
+        return 1
+    database = str(warehouse.database_path(args.db))
+    arguments = ["build", *(["--full-refresh"] if args.full_refresh else [])]
+    code = run_dbt(arguments, dbt_vars, {"SMARTCART_DUCKDB_PATH": database}).returncode
+    if code != 0:
+        print(f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr)
+        return code
+    print_personas(database)
+    print(f"\nReport: {reports_dir() / 'insights.md'} (and .html), plots beside it.")
+    return 0
+
+
+def command_personas(args: argparse.Namespace) -> int:
+    if not warehouse.database_path(args.db).exists():
+        raise UsageError(f"no warehouse at {warehouse.database_path(args.db)}: run `smartcart run` first")
+    print_personas(args.db, [args.segmentation] if args.segmentation else None)
+    return 0
+
+
+def command_generate(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.kind == "invoices":
+        from ml.synthetic.invoices import write_invoices
+
+        lines = write_invoices(out, args.rows, seed=args.seed, date_style=args.date_style)
+        print(f"wrote {lines:,} invoice lines to {out}")
+    elif args.kind == "events":
+        from ml.synthetic.events import generate_events, write_events
+
+        events = generate_events(args.rows, seed=args.seed)
+        write_events(events, out)
+        print(f"wrote {len(events):,} events to {out}")
+    else:
+        from ml.synthetic.customers import generate_customers, write_customers
+
+        path = write_customers(generate_customers(args.rows, seed=args.seed), out)
+        print(f"wrote {args.rows:,} customers to {path}")
+    return 0
+
+
+def command_dashboard(args: argparse.Namespace) -> int:
+    """Start the Streamlit dashboard on the published warehouse (this process becomes Streamlit)."""
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    env = dict(os.environ)
+    if args.db:
+        env["SMARTCART_DUCKDB_PATH"] = str(Path(args.db).resolve())
+    streamlit = Path(sys.executable).parent / "streamlit"
+    command = [str(streamlit) if streamlit.exists() else "streamlit", "run", str(app)]
+    command += ["--server.port", str(args.port), "--server.headless", "true"]
+    os.chdir(project.root())
+    os.execvpe(command[0], command, env)
+
+
+# Friendly flags for the invoice (RFM) model inputs.
+SCORE_FLAGS = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
+
+
+def rows_to_score(args: argparse.Namespace, inputs: tuple[str, ...]):
+    import pandas as pd
+
+    if args.csv:
+        try:
+            return pd.read_csv(args.csv), str(args.csv)
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read {args.csv}: {error}") from error
+    values: dict[str, object] = {}
+    for flag, column in SCORE_FLAGS.items():
+        if getattr(args, flag) is not None:
+            values[column] = getattr(args, flag)
+    for pair in args.value or []:
+        name, _, value = pair.partition("=")
+        values[name.strip()] = value.strip()
+    if not values:
+        raise UsageError(f"give the figures ({', '.join(inputs)}) as --value NAME=VALUE, or --csv FILE")
+    return pd.DataFrame([values]), "the figures given"
+
+
+def command_score(args: argparse.Namespace) -> int:
+    from ml.apps.scoring import PersonaScorer
+    from ml.engine.artifacts import ArtifactIntegrityError
+    from ml.engine.preprocessing import FeatureSchemaError
+
+    try:
+        scorer = PersonaScorer.from_warehouse(args.segmentation, args.db, args.artifacts_dir)
+    except (FileNotFoundError, ArtifactIntegrityError, ValueError) as error:
+        print(f"cannot score: {error}", file=sys.stderr)
+        return 2
+    frame, source = rows_to_score(args, scorer.inputs)
+    try:
+        scored = scorer.score(frame, source)
+    except FeatureSchemaError as error:
+        print(f"cannot score: {error}", file=sys.stderr)
+        return 2
+    if args.out:
+        scored.to_csv(args.out, index=False)
+        print(f"scored {len(scored):,} row(s) with model {scorer.model_version}: {args.out}")
+        return 0
+    key = scorer.segmentation.entity_key
+    for row in scored.to_dict(orient="records"):
+        print(f"{row[key]}: {row['persona_name']} ({row['persona_id']})")
+        print(f"  strategy: {row['marketing_strategy']}")
+        print(f"  next closest: {row['next_persona_name']} (margin {row['margin_to_next_centroid']:.3f})")
+        for name in scorer.personas["persona_name"]:
+            print(f"  distance to {name}: {row['distance_to_' + _slug(name)]:.3f}")
+    return 0
+
+
+def _slug(name: str) -> str:
+    from ml.apps.presentation import slug
+
+    return slug(name)
+
+
+def add_input_flags(parser: argparse.ArgumentParser, verb: str) -> None:
+    for segmentation in registry():
+        parser.add_argument(
+            segmentation.input.cli_flag,
+            dest=input_attribute(segmentation.input.cli_flag),
+            help=f"{segmentation.title} input to {verb} instead of the default (dbt var {segmentation.input.file_var})",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smartcart", description="SmartCart Segments")
+    parser.add_argument("--version", action="version", version=f"smartcart-segments {ml.__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+    names = registry().names
+
+    run = commands.add_parser("run", help="validate the inputs, build everything with dbt, print the personas")
+    add_input_flags(run, "build")
+    run.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
+    run.add_argument(
+        "--refit",
+        nargs="*",
+        metavar="SEGMENTATION",
+        help=f"fit new models (all, or the ones named: {', '.join(names)}) instead of scoring with the stored ones",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental tables from scratch (re-land every events file)",
+    )
+    run.add_argument("--n-clusters", action="append", metavar="SEGMENTATION=K", help="force k, e.g. customers=5")
+    run.add_argument("--as-of-date", help="reference date YYYY-MM-DD (default: from the data, never today)")
+    run.add_argument(
+        "--db",
+        help="published DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb)",
+    )
+    run.set_defaults(handler=command_run)
+
+    check = commands.add_parser("validate", help="run the inputs' Great Expectations suites (no build)")
+    add_input_flags(check, "check")
+    check.add_argument("--invoice-date-format", help="strptime format of InvoiceDate (default: detected)")
+    check.add_argument("--as-of-date", help="reference date YYYY-MM-DD for the date rules")
+    check.set_defaults(handler=command_validate)
+
+    personas = commands.add_parser("personas", help="print the persona tables of the published warehouse")
+    personas.add_argument("--segmentation", choices=names)
+    personas.add_argument("--db")
+    personas.set_defaults(handler=command_personas)
+
+    score = commands.add_parser("score", help="persona of new rows with the saved model (no refit)")
+    score.add_argument("segmentation", nargs="?", default="invoices", choices=names)
+    score.add_argument("--recency", type=float, help="invoices: days since the last order")
+    score.add_argument("--frequency", type=float, help="invoices: number of orders (distinct invoices)")
+    score.add_argument("--monetary", type=float, help="invoices: net revenue")
+    score.add_argument("--value", action="append", metavar="NAME=VALUE", help="any model input, repeatable")
+    score.add_argument("--csv", help="a CSV with one row per entity and a column per model input")
+    score.add_argument("--out", help="write the scored rows to this CSV instead of printing them")
+    score.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
+    score.add_argument("--artifacts-dir", help="model folder (default: SMARTCART_ARTIFACTS_DIR or data/artifacts)")
+    score.set_defaults(handler=command_score)
+
+    dashboard = commands.add_parser("dashboard", help="start the dashboard (http://localhost:8501)")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
+    dashboard.set_defaults(handler=command_dashboard)
+
+    generate = commands.add_parser("generate", help="write a synthetic customer export, invoice lines or events")
+    generate.add_argument("--kind", choices=["customers", "invoices", "events"], default="customers")
+    generate.add_argument("--rows", type=int, required=True, help="customers, invoice lines or events")
+    generate.add_argument("--out", required=True)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument(
+        "--date-style",
+        choices=["uci", "iso"],
+        default="uci",
+        help="invoices: InvoiceDate as 12/1/2010 8:26 or ISO",
+    )
+    generate.set_defaults(handler=command_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+        return args.handler(args)
+    except UsageError as error:
+        print(f"smartcart: {error}", file=sys.stderr)
+        return 2
+    except warehouse.NotBuiltError as error:
+        print(f"smartcart: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `smartcart personas | head`: the reader left; stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

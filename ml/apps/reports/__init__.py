@@ -1,0 +1,1 @@
+"""The insights report: one module, a section per segmentation of the registry, with its plots."""

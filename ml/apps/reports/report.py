@@ -1,0 +1,232 @@
+"""The business insights report: one Markdown (and HTML) file with a section per segmentation.
+
+Every figure comes from the published warehouse (the query callable runs SQL against it), so the report
+and the tables cannot disagree; the sections follow the registry, so a new source gets its section without
+code. No timestamps: the same data gives the same report, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import markdown
+import pandas as pd
+
+from ml.apps.presentation import comparison, figure, persona_colours
+from ml.apps.reports import plots
+from ml.engine.registry import Registry, Segmentation
+
+Query = Callable[[str], pd.DataFrame]
+POINT_ROWS = 5_000
+SAMPLE_ROWS = 20_000
+TABLE_ROWS = 30
+
+HTML_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; }}
+th {{ background: #f3f3f3; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _number(value) -> str:
+    if isinstance(value, float):
+        return figure(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+class SectionData:
+    """What one segmentation's section reads from the published tables: small aggregates and samples."""
+
+    def __init__(self, segmentation: Segmentation, query: Query):
+        name = literal(segmentation.name)
+        self.segmentation = segmentation
+        self.profiles = query(
+            f"select * from persona_profiles where segmentation_name = {name} order by member_count desc, persona_name"
+        )
+        self.features = query(f"select * from persona_feature_profiles where segmentation_name = {name}")
+        self.model = query(f"select * from segmentation_models where segmentation_name = {name} and is_active_model")
+        self.k_table = query(
+            f"select * from k_selection where segmentation_name = {name} and is_active_model order by k"
+        )
+        self.summary = query(
+            f"select * from run_summary where input_name = {name} order by run_started_at desc, outcome desc limit 1"
+        )
+        key = segmentation.entity_key
+        scatter = [c for c in (segmentation.report_scatter or ()) if c]
+        columns = ", ".join(dict.fromkeys(["persona_id", "persona_name", "pc1", "pc2", "pc3", *scatter]))
+        order = f"order by md5(cast({key} as varchar)), {key}"
+        self.points = query(f"select {columns} from {segmentation.members_model} {order} limit {POINT_ROWS}")
+        profile = ", ".join(segmentation.config.profile)
+        self.sample = query(f"select {profile} from {segmentation.members_model} {order} limit {SAMPLE_ROWS}")
+        self.extra_tables = {
+            table: query(f"select * from {table} limit {TABLE_ROWS}") for table in segmentation.report_tables
+        }
+        self.labels = dict(zip(self.features["feature_name"], self.features["feature_label"], strict=False))
+
+
+def section_markdown(data: SectionData) -> list[str]:
+    segmentation = data.segmentation
+    profiles, model = data.profiles, data.model.iloc[0]
+    entities = segmentation.entity_label
+    scored = int(profiles["member_count"].sum())
+    key_features = list(segmentation.key_features)
+    medians = data.features.set_index(["persona_id", "feature_name"])
+    lines = [
+        f"## {segmentation.title}",
+        "",
+        f"- **{scored:,} {entities}** scored into **{len(profiles)} personas** with model "
+        f"`{model['model_version']}` ({model['refit_reason']}); {model['k_rule']}.",
+    ]
+    if len(data.summary):
+        run = data.summary.iloc[0]
+        lines.append(
+            f"- Input `{Path(str(run['file_path'])).name}`: {int(run['rows_read']):,} rows read, "
+            f"{int(run['rows_quarantined']):,} quarantined"
+            + (f" ({run['quarantine_reason_counts']})" if run["quarantine_reason_counts"] else "")
+            + f", {int(run['rows_excluded_from_fit']):,} kept out of the fit."
+        )
+    if segmentation.report_notes:
+        lines.append(f"- {segmentation.report_notes}")
+    glance = {
+        "Persona": profiles["persona_name"],
+        "Id": profiles["persona_id"],
+        entities.capitalize(): profiles["member_count"].map("{:,}".format),
+        "Share": profiles["member_share"].map("{:.1%}".format),
+    }
+    for feature in key_features[:4]:
+        label = data.labels.get(feature, feature)
+        glance[f"Median {label}"] = [
+            figure(medians.loc[(pid, feature), "member_median"]) if (pid, feature) in medians.index else "n/a"
+            for pid in profiles["persona_id"]
+        ]
+    glance["Strategy"] = profiles["marketing_strategy"]
+    lines += ["", "### Personas at a glance", "", markdown_table(pd.DataFrame(glance)), ""]
+    for row in profiles.itertuples(index=False):
+        typical = []
+        for feature in key_features:
+            if (row.persona_id, feature) not in medians.index:
+                continue
+            stats = medians.loc[(row.persona_id, feature)]
+            typical.append(
+                f"{stats['feature_label']} {figure(stats['member_median'])} "
+                f"({comparison(stats['member_median'], stats['population_median'], stats['population_std'])})"
+            )
+        match = (
+            f"matched to the catalogue with score {row.match_score:.2f}"
+            if pd.notna(row.match_score) and not row.is_fallback_name
+            else "no catalogue persona fitted: name built from its traits"
+        )
+        lines += [
+            f"### {row.persona_name}",
+            "",
+            f"{row.description}",
+            "",
+            f"- **Size:** {row.member_count:,} {entities} ({row.member_share:.1%}); persona id `{row.persona_id}`.",
+            f"- **What sets them apart:** {row.top_traits}.",
+            f"- **Typical member (medians):** {'; '.join(typical)}.",
+            f"- **Marketing strategy:** {row.marketing_strategy}",
+            f"- Name: {match}.",
+            "",
+        ]
+    k_table = pd.DataFrame(
+        {
+            "k": data.k_table["k"],
+            "inertia": data.k_table["inertia"].map("{:,.0f}".format),
+            "silhouette": data.k_table["silhouette"].map("{:.3f}".format),
+            "Calinski-Harabasz": data.k_table["calinski_harabasz"].map("{:,.0f}".format),
+            "Davies-Bouldin": data.k_table["davies_bouldin"].map("{:.3f}".format),
+            "stability (ARI)": data.k_table["stability_ari"].map("{:.3f}".format),
+            "chosen": data.k_table["is_chosen"].map({True: "yes", False: ""}),
+        }
+    )
+    folder = segmentation.name
+    lines += [
+        "### How the number of personas was chosen",
+        "",
+        "K-Means was fitted for every k in the configured range on the PCA projection of the model inputs. "
+        "Among the k whose segments are stable under bootstrap resampling, silhouette, Calinski-Harabasz "
+        "and Davies-Bouldin each vote for their best k; the most votes win (docs/modelling.md).",
+        "",
+        markdown_table(k_table),
+        "",
+        f"![k selection]({folder}/k_selection.png)",
+        "",
+    ]
+    for table, frame in data.extra_tables.items():
+        shown = frame.map(_number) if len(frame) else frame
+        lines += [f"### Table `{table}`", "", markdown_table(shown), ""]
+    lines += [
+        "### Figures",
+        "",
+        f"![Persona heatmap]({folder}/persona_heatmap.png)",
+        "",
+        f"![PCA 2-D]({folder}/pca_2d.png) ![PCA 3-D]({folder}/pca_3d.png)",
+        "",
+    ]
+    if segmentation.report_scatter:
+        lines += [f"![{' vs '.join(segmentation.report_scatter)}]({folder}/scatter.png)", ""]
+    lines += [f"![Feature correlations]({folder}/feature_correlations.png)", ""]
+    return lines
+
+
+def section_plots(data: SectionData, directory: Path) -> list[Path]:
+    colours = persona_colours(data.profiles["persona_id"].tolist())
+    written = [
+        plots.k_selection_curves(data.k_table, directory / "k_selection.png"),
+        plots.persona_heatmap(data.features, directory / "persona_heatmap.png"),
+        plots.pca_scatter_2d(data.points, colours, directory / "pca_2d.png"),
+        plots.pca_scatter_3d(data.points, colours, directory / "pca_3d.png"),
+        plots.correlation_heatmap(data.sample, directory / "feature_correlations.png"),
+    ]
+    if data.segmentation.report_scatter:
+        x, y = data.segmentation.report_scatter
+        written.append(plots.feature_scatter(data.points, x, y, data.labels, colours, directory / "scatter.png"))
+    return written
+
+
+def build_report(registry: Registry, query: Query, directory: Path) -> list[tuple[str, str]]:
+    """Write reports/insights.md and .html and each section's plots; returns (path, kind) pairs."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# SmartCart Segments: insights",
+        "",
+        "Generated from the published warehouse on every build. Medians throughout; "
+        '"about average" means within a quarter of a standard deviation of everyone\'s median.',
+        "",
+        *[f"- [{s.title}](#{s.title.lower().replace(' ', '-').replace('(', '').replace(')', '')})" for s in registry],
+        "",
+    ]
+    files: list[tuple[str, str]] = []
+    for segmentation in registry:
+        data = SectionData(segmentation, query)
+        if data.profiles.empty or data.model.empty:
+            lines += [f"## {segmentation.title}", "", "Not built yet.", ""]
+            continue
+        lines += section_markdown(data)
+        files += [(str(path), "plot") for path in section_plots(data, directory / segmentation.name)]
+    text = "\n".join(lines)
+    (directory / "insights.md").write_text(text, encoding="utf-8")
+    html = HTML_TEMPLATE.format(title="SmartCart insights", body=markdown.markdown(text, extensions=["tables"]))
+    (directory / "insights.html").write_text(html, encoding="utf-8")
+    return files + [(str(directory / "insights.md"), "report"), (str(directory / "insights.html"), "report")]

@@ -1,0 +1,60 @@
+"""The one place the applications read the published warehouse (CLI, reports, dashboard, API)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DATABASE = Path("data/warehouse/smartcart.duckdb")
+
+
+class NotBuiltError(FileNotFoundError):
+    """The published warehouse, or a segmentation's tables in it, do not exist yet."""
+
+
+def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--db flag, else SMARTCART_DUCKDB_PATH (the variable profiles.yml reads), else the default file."""
+    return Path(explicit or os.environ.get("SMARTCART_DUCKDB_PATH") or DEFAULT_DATABASE)
+
+
+def read_frame(
+    sql: str, database: str | os.PathLike[str] | None = None, parameters: list | None = None
+) -> pd.DataFrame:
+    """Run a read-only query and close the connection at once (DuckDB allows one writer per file)."""
+    path = database_path(database)
+    if not path.exists():
+        raise NotBuiltError(f"no warehouse at {path}: run `smartcart run` (or `dbt build`) first")
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).df()
+    except duckdb.CatalogException as error:
+        raise NotBuiltError(f"the warehouse {path} has no such table yet ({str(error).splitlines()[0]})") from error
+
+
+def persona_table(name: str, key_features: tuple[str, ...], database: str | None = None) -> pd.DataFrame:
+    """One row per persona of segmentation ``name``: size, share, medians of its key figures, traits."""
+    profiles = read_frame(
+        "select persona_id, persona_name, member_count, round(member_share, 3) as member_share, top_traits, "
+        "marketing_strategy from persona_profiles where segmentation_name = ? "
+        "order by member_count desc, persona_name",
+        database,
+        [name],
+    )
+    if profiles.empty:
+        raise NotBuiltError(f"segmentation {name!r} has no personas in the published warehouse yet")
+    medians = read_frame(
+        "select persona_id, feature_name, member_median from persona_feature_profiles where segmentation_name = ?",
+        database,
+        [name],
+    ).pivot(index="persona_id", columns="feature_name", values="member_median")
+    for feature in key_features:
+        if feature in medians.columns:
+            profiles.insert(
+                len(profiles.columns) - 2,
+                f"{feature}_median",
+                profiles["persona_id"].map(medians[feature]).round(2).to_numpy(),
+            )
+    return profiles

@@ -1,0 +1,151 @@
+"""Safe publishing: readers only ever see a complete, validated set of tables.
+
+dbt builds into its own DuckDB file (the build database). When every model and test has passed, the last
+node of the DAG copies the published tables into a new file beside the published one and renames it over
+the published file. The rename is atomic on POSIX file systems: a reader that opens the published file gets
+either the old set of tables or the new one, never a mix; a reader that already has it open keeps reading
+the old one until it reconnects. A failed validation, a failed dbt test or a crash means the rename never
+happens, so the published file is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+ATTACH_ALIAS = "smartcart_publish_target"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _temporary_for(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.publishing")
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(str(path) + ".wal")):
+        if leftover.exists():
+            leftover.unlink()
+
+
+def write_copy(
+    connection, database: str, schema: str, tables: list[str], temporary: Path, run_id: str | None
+) -> pd.DataFrame:
+    """Copy ``tables`` from ``database.schema`` into the new file ``temporary``."""
+    _remove(temporary)
+    counts = []
+    connection.execute(f"attach {_quote(str(temporary))} as {ATTACH_ALIAS}")
+    try:
+        for table in tables:
+            source = f"{_identifier(database)}.{_identifier(schema)}.{_identifier(table)}"
+            target_table = f"{ATTACH_ALIAS}.main.{_identifier(table)}"
+            connection.execute(f"create table {target_table} as select * from {source}")
+            counts.append((table, int(connection.execute(f"select count(*) from {target_table}").fetchall()[0][0])))
+        if run_id is not None and "run_summary" in tables:
+            connection.execute(
+                f"update {ATTACH_ALIAS}.main.run_summary set outcome = 'published' where run_id = {_quote(run_id)}"
+            )
+        connection.execute(f"checkpoint {ATTACH_ALIAS}")
+    finally:
+        connection.execute(f"detach {ATTACH_ALIAS}")
+    return pd.DataFrame(counts, columns=["table_name", "row_count"])
+
+
+def publish_tables(
+    connection,
+    database: str,
+    schema: str,
+    tables: list[str],
+    target: Path,
+    run_id: str | None = None,
+    validate: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """Copy ``tables`` into a new file and atomically swap it in as ``target`` if ``validate`` passes.
+
+    The copy runs on its own DuckDB cursor in a thread while ``validate`` (the Great Expectations checks)
+    runs here: DuckDB releases the GIL, so the two overlap. ``validate`` raises to stop the publication.
+    """
+    target = Path(target)
+    build_files = {
+        Path(row[0]).resolve()
+        for row in connection.execute("select path from duckdb_databases() where path is not null").fetchall()
+    }
+    if target.resolve() in build_files:
+        raise ValueError(f"the published warehouse {target} must not be the build database itself")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_for(target)
+    outcome: dict[str, object] = {}
+
+    def copy() -> None:
+        try:
+            outcome["counts"] = write_copy(connection.cursor(), database, schema, tables, temporary, run_id)
+        except Exception as error:  # noqa: BLE001 - re-raised below, in the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=copy, name="publish-copy")
+    worker.start()
+    try:
+        if validate is not None:
+            validate()
+    except BaseException:
+        worker.join()
+        _remove(temporary)
+        raise
+    worker.join()
+    if "error" in outcome:
+        _remove(temporary)
+        raise outcome["error"]  # type: ignore[misc]
+    os.replace(temporary, target)
+    if run_id is not None and "run_summary" in tables:
+        # The build database keeps the history the next publication copies: record the outcome there too.
+        source = f"{_identifier(database)}.{_identifier(schema)}.run_summary"
+        connection.execute(f"update {source} set outcome = 'published' where run_id = {_quote(run_id)}")
+    return outcome["counts"]  # type: ignore[return-value]
+
+
+def publish_model(
+    dbt, session, manifest, run_summary, registry: str, reports_dir: str, published_path: str
+) -> pd.DataFrame:
+    """The body of the published_warehouse model: check every segmentation's persona tables, then publish
+    the tables of publication_manifest (the shared ones and each registry entry's)."""
+    import json
+
+    from ml.engine.registry import parse_registry
+    from ml.quality.published import assert_persona_tables_valid, validate_persona_tables
+
+    schema = dbt.this.schema
+    tables = manifest.df()["table_name"].tolist()
+    segmentations = parse_registry(json.loads(registry))
+    profiles = session.execute(
+        f"select segmentation_name, persona_name, member_count, member_share, marketing_strategy "
+        f"from {_identifier(schema)}.persona_profiles"
+    ).df()
+    checks = []
+    for segmentation in segmentations:
+        counts = session.execute(
+            f"select persona_name, count(*) as members from {_identifier(schema)}."
+            f"{_identifier(segmentation.members_model)} group by persona_name"
+        ).df()
+        checks.append((segmentation.name, profiles[profiles["segmentation_name"] == segmentation.name], counts))
+    run_id = (
+        run_summary.filter("outcome = 'built'").order("run_started_at desc").limit(1).select("run_id").fetchall()[0][0]
+    )
+    docs = Path(reports_dir) / "data_docs"
+
+    def validate() -> None:
+        outcomes = []
+        for name, own_profiles, counts in checks:
+            outcomes += validate_persona_tables(own_profiles, counts, docs, f"{name}_")
+        assert_persona_tables_valid(outcomes)
+
+    return publish_tables(session, dbt.this.database, schema, tables, Path(published_path), run_id, validate)

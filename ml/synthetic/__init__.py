@@ -1,0 +1,1 @@
+"""Synthetic inputs for scale tests and benchmarks: customers, invoice lines and events, all seeded."""
