@@ -134,21 +134,16 @@ def refit_decision(
 
 
 def wide_sample(samples: pd.DataFrame, config: SegmentationConfig) -> tuple[pd.DataFrame, int]:
-    """The long fit sample of one segmentation as one row per entity (sorted by key) and the count of
+    """One segmentation's rows of segmentation_fit_samples (its own columns, sorted by key) and the count of
     rows that were eligible for fitting in the feature table."""
     if samples.empty:
         raise ConfigurationError(
             f"segmentation {config.name!r}: no rows are eligible for fitting (the feature table is empty or "
             "every row is excluded from the fit)"
         )
-    numbers = samples.pivot(index="entity_key", columns="feature_name", values="numeric_value")
-    texts = samples.pivot(index="entity_key", columns="feature_name", values="text_value")
-    frame = numbers.copy()
-    for column in config.categorical_features:
-        frame[column] = texts[column] if column in texts else None
-    frame = frame.sort_index(kind="stable")
-    frame.index.name = "entity_key"
-    return frame.reset_index(), int(samples["eligible_rows"].max())
+    columns = list(dict.fromkeys([*config.features, *config.profile]))
+    frame = samples[["entity_key", *columns]].sort_values("entity_key", kind="stable").reset_index(drop=True)
+    return frame, int(samples["eligible_rows"].max())
 
 
 def sample_fingerprint(frame: pd.DataFrame) -> str:

@@ -54,9 +54,10 @@ def registry(policy: str = "on_request", **model):
 
 
 def samples(frame: pd.DataFrame) -> pd.DataFrame:
-    wide = frame.assign(entity_key=[f"{i:05d}" for i in range(len(frame))])
-    long = wide.melt(id_vars="entity_key", var_name="feature_name", value_name="numeric_value")
-    return long.assign(segmentation_name="blobs", text_value=None, eligible_rows=len(frame))
+    """The blobs as rows of segmentation_fit_samples."""
+    return frame.assign(
+        segmentation_name="blobs", entity_key=[f"{i:05d}" for i in range(len(frame))], eligible_rows=len(frame)
+    )
 
 
 def fit(frame, previous=None, policy="on_request", settings=None, recommendations=None, tmp=None, **model):

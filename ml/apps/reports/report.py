@@ -72,13 +72,15 @@ class SectionData:
         self.summary = query(
             f"select * from run_summary where input_name = {name} order by run_started_at desc, outcome desc limit 1"
         )
+        # One deterministic sample (ordered by md5 of the key): its first rows are the scatter plots' points.
         key = segmentation.entity_key
         scatter = [c for c in (segmentation.report_scatter or ()) if c]
-        columns = ", ".join(dict.fromkeys(["persona_id", "persona_name", "pc1", "pc2", "pc3", *scatter]))
+        profile = list(segmentation.config.profile)
+        columns = ", ".join(dict.fromkeys(["persona_id", "persona_name", "pc1", "pc2", "pc3", *scatter, *profile]))
         order = f"order by md5(cast({key} as varchar)), {key}"
-        self.points = query(f"select {columns} from {segmentation.members_model} {order} limit {POINT_ROWS}")
-        profile = ", ".join(segmentation.config.profile)
-        self.sample = query(f"select {profile} from {segmentation.members_model} {order} limit {SAMPLE_ROWS}")
+        rows = query(f"select {columns} from {segmentation.members_model} {order} limit {SAMPLE_ROWS}")
+        self.points = rows.head(POINT_ROWS)
+        self.sample = rows[profile]
         self.extra_tables = {
             table: query(f"select * from {table} limit {TABLE_ROWS}") for table in segmentation.report_tables
         }
