@@ -58,11 +58,9 @@ def isolated_env(work) -> dict[str, str]:
 
 def dbt_build(root, work, dbt_vars: dict, log_name: str = "dbt_build.log") -> Measurement:
     """`dbt build --vars ...` measured in a subprocess; stops the benchmark with the log tail if it fails."""
-    import json
-    import sys
-    from pathlib import Path
+    from ml.apps.dbt_runner import dbt_command
 
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", json.dumps(dbt_vars)]
+    command = dbt_command(["build"], dbt_vars, root)
     result = measure(command, env=isolated_env(work), cwd=str(root), log_path=str(work / log_name))
     if result.returncode != 0:
         print((work / log_name).read_text()[-3000:])

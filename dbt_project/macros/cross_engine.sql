@@ -26,3 +26,12 @@
 {% macro default__format_one_decimal(expression) -%}
   printf('%.1f', {{ expression }})
 {%- endmacro %}
+
+{#- An array (DuckDB list) of the given expressions, in order. -#}
+{% macro array_of(expressions) -%}
+  {{ return(adapter.dispatch('array_of', 'smartcart')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__array_of(expressions) -%}
+  list_value({{ expressions | join(', ') }})
+{%- endmacro %}

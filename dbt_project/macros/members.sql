@@ -49,6 +49,7 @@ final as (
         scored.cluster_id,
         scored.distance_to_centroid,
         scored.margin_to_next_centroid,
+        scored.distances_to_centroids,
         scored.is_distance_outlier,
         {% for c in range(1, entry.model.get('n_components', 3) + 1) -%}
         scored.pc{{ c }},

@@ -10,15 +10,16 @@
   `relation` needs the model inputs of the segmentation (the registry's numeric and categorical features);
   every column of it is passed through (or only `passthrough`, a list of column names). `model_version`
   defaults to the active model. Output columns added: cluster_id, distance_to_centroid,
-  margin_to_next_centroid, is_distance_outlier, pc1..pcN, model_version.
+  margin_to_next_centroid, distances_to_centroids (the distance to every centroid, cluster 0 first),
+  is_distance_outlier, pc1..pcN, model_version.
 #}
 
 {% macro score_segments(relation, segmentation_name, passthrough=none, model_version=none) %}
   {%- set entry = segmentation_entry(segmentation_name) -%}
   {%- set parameters_relation = ref('segment_model_parameters') -%}
   {%- set component_count = entry.model.get('n_components', 3) -%}
-  {%- set generated = ['cluster_id', 'distance_to_centroid', 'margin_to_next_centroid', 'is_distance_outlier',
-      'model_version'] -%}
+  {%- set generated = ['cluster_id', 'distance_to_centroid', 'margin_to_next_centroid', 'distances_to_centroids',
+      'is_distance_outlier', 'model_version'] -%}
   {%- for c in range(1, component_count + 1) -%}{%- do generated.append('pc' ~ c) -%}{%- endfor -%}
   {%- if passthrough is none -%}
     {%- if execute and relation is not string -%}
@@ -37,6 +38,7 @@
       cast(null as integer) as cluster_id,
       cast(null as double) as distance_to_centroid,
       cast(null as double) as margin_to_next_centroid,
+      {{ array_of(['cast(null as double)']) }} as distances_to_centroids,
       cast(null as boolean) as is_distance_outlier,
       {% for c in range(1, component_count + 1) %}cast(null as double) as pc{{ c }},{% endfor %}
       cast(null as string) as model_version
@@ -53,6 +55,8 @@
         case when scoring_cluster_id = {{ k }} then null else scoring_distance_{{ k }} end{% if not loop.last %},{% endif %}
         {%- endfor %}
       ) - scoring_distance as margin_to_next_centroid,
+      {%- set each = [] -%}{%- for k in clusters -%}{%- do each.append('scoring_distance_' ~ k) -%}{%- endfor %}
+      {{ array_of(each) }} as distances_to_centroids,
       scoring_distance > {{ scoring_number(model.threshold) }} as is_distance_outlier,
       {% for c in range(1, component_count + 1) -%}
       {% if c <= model.component_count %}scoring_pc{{ c }}{% else %}cast(null as double){% endif %} as pc{{ c }},

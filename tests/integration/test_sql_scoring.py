@@ -43,10 +43,11 @@ def sql_against_sklearn(build: Build, name: str) -> pd.DataFrame:
             "distance": ordered[:, 0],
             "margin": ordered[:, 1] - ordered[:, 0],
             "pc1": model.project(inputs)[:, 0],
+            "every_distance": list(distances),
         }
     )
     sql = build.query(
-        f"select {key}, cluster_id, distance_to_centroid, margin_to_next_centroid, pc1 "
+        f"select {key}, cluster_id, distance_to_centroid, margin_to_next_centroid, pc1, distances_to_centroids "
         f"from {segmentation.members_model}"
     )
     return pipeline.merge(sql, on=key, how="outer", indicator=True)
@@ -58,6 +59,11 @@ def assert_same(joined: pd.DataFrame) -> None:
     np.testing.assert_allclose(joined["distance_to_centroid"], joined["distance"], rtol=1e-6)
     np.testing.assert_allclose(joined["margin_to_next_centroid"], joined["margin"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(joined["pc1_y"], joined["pc1_x"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        np.vstack(joined["distances_to_centroids"].to_numpy()),
+        np.vstack(joined["every_distance"].to_numpy()),
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("name", ["customers", "invoices", "clickstream"])
