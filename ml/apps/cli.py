@@ -20,6 +20,7 @@ import ml
 from ml import project
 from ml.apps import warehouse
 from ml.apps.dbt_runner import run_dbt
+from ml.apps.presentation import slug
 
 log = logging.getLogger("smartcart")
 
@@ -257,14 +258,8 @@ def command_score(args: argparse.Namespace) -> int:
         print(f"  strategy: {row['marketing_strategy']}")
         print(f"  next closest: {row['next_persona_name']} (margin {row['margin_to_next_centroid']:.3f})")
         for name in scorer.personas["persona_name"]:
-            print(f"  distance to {name}: {row['distance_to_' + _slug(name)]:.3f}")
+            print(f"  distance to {name}: {row['distance_to_' + slug(name)]:.3f}")
     return 0
-
-
-def _slug(name: str) -> str:
-    from ml.apps.presentation import slug
-
-    return slug(name)
 
 
 def add_input_flags(parser: argparse.ArgumentParser, verb: str) -> None:

@@ -10,7 +10,6 @@ The only side effect is the hash-stamped joblib artifact of each new model (for 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -427,7 +426,3 @@ def fit_segmentations(
             )
         )
     return typed(pd.concat(frames, ignore_index=True)) if frames else empty_fit_frame()
-
-
-def settings_from_json(text: str | None) -> dict[str, Any]:
-    return json.loads(text) if text else {}
