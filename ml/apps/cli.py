@@ -5,6 +5,7 @@ smartcart validate   the inputs' Great Expectations suites alone
 smartcart personas   the persona tables of the published warehouse
 smartcart score      persona of new rows with the saved, hash-checked model (no refit)
 smartcart dashboard  the marketers' dashboard
+smartcart serve      the HTTP scoring API for other systems (docs/api.md)
 smartcart generate   synthetic inputs (customers, invoices, events)
 """
 
@@ -208,6 +209,42 @@ def command_dashboard(args: argparse.Namespace) -> int:
     os.execvpe(command[0], command, env)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Start the scoring API on uvicorn. Without SMARTCART_API_TOKEN it may only listen on localhost."""
+    import uvicorn
+
+    token = os.environ.get("SMARTCART_API_TOKEN")
+    if args.host not in LOOPBACK_HOSTS and not token:
+        raise UsageError(
+            f"refusing to listen on {args.host} without a token: set SMARTCART_API_TOKEN (callers then send "
+            "it as a bearer token), or serve on 127.0.0.1"
+        )
+    for flag, variable in (
+        ("db", "SMARTCART_DUCKDB_PATH"),
+        ("artifacts_dir", "SMARTCART_ARTIFACTS_DIR"),
+        ("max_records", "SMARTCART_API_MAX_RECORDS"),
+        ("max_body_bytes", "SMARTCART_API_MAX_BODY_BYTES"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            os.environ[variable] = str(Path(value).resolve()) if flag in ("db", "artifacts_dir") else str(value)
+    os.chdir(project.root())
+    print(f"SmartCart scoring API on http://{args.host}:{args.port} (docs: /docs); Ctrl+C stops it", flush=True)
+    uvicorn.run(
+        "ml.apps.api.service:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
 # Friendly flags for the invoice (RFM) model inputs.
 SCORE_FLAGS = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
 
@@ -327,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--port", type=int, default=8501)
     dashboard.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
     dashboard.set_defaults(handler=command_dashboard)
+
+    serve = commands.add_parser("serve", help="start the HTTP scoring API (http://127.0.0.1:8000/docs)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind; other than localhost needs a token")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes (each loads the models)")
+    serve.add_argument("--max-records", type=int, help="records per request (default 10,000)")
+    serve.add_argument("--max-body-bytes", type=int, help="request body size limit (default 8 MiB)")
+    serve.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
+    serve.add_argument("--artifacts-dir", help="model folder (default: SMARTCART_ARTIFACTS_DIR or data/artifacts)")
+    serve.set_defaults(handler=command_serve)
 
     generate = commands.add_parser("generate", help="write a synthetic customer export, invoice lines or events")
     generate.add_argument("--kind", choices=["customers", "invoices", "events"], default="customers")

@@ -8,8 +8,10 @@ published warehouse recorded (segmentation_models.artifact_sha256), and gives th
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,8 @@ from ml.apps import warehouse
 from ml.apps.presentation import slug
 from ml.engine.artifacts import ArtifactPaths, load_model
 from ml.engine.model import SegmentationModel
-from ml.engine.preprocessing import FeatureSchemaError, check_feature_frame, model_inputs
+from ml.engine.parameters import CompiledParameters, parameter_rows
+from ml.engine.preprocessing import FeatureSchemaError, check_feature_frame
 from ml.engine.registry import Segmentation
 
 
@@ -34,10 +37,25 @@ class PersonaScorer:
     model: SegmentationModel
     model_version: str
     personas: pd.DataFrame  # cluster_id, persona_id, persona_name, marketing_strategy, description
+    parameters: CompiledParameters | None = None
+
+    def __post_init__(self) -> None:
+        # The parameter rows of the hash-checked model: the arithmetic of the SQL scoring macro.
+        if self.parameters is None:
+            self.parameters = CompiledParameters.from_rows(parameter_rows(self.model))
+        self._by_cluster = self.personas.set_index("cluster_id")
 
     @classmethod
-    def from_warehouse(cls, name: str, database: str | None = None, artifacts_dir: str | None = None) -> PersonaScorer:
-        """The active model the published warehouse describes, loaded only if its hash is the recorded one."""
+    def from_warehouse(
+        cls,
+        name: str,
+        database: str | os.PathLike[str] | duckdb.DuckDBPyConnection | None = None,
+        artifacts_dir: str | None = None,
+    ) -> PersonaScorer:
+        """The active model the published warehouse describes, loaded only if its hash is the recorded one.
+
+        ``database`` may be an open connection, so that a caller reading several segmentations sees
+        them all from one published file."""
         segmentation = project.registry().get(name)
         models = warehouse.read_frame(
             "select model_version, artifact_sha256 from segmentation_models "
@@ -62,31 +80,102 @@ class PersonaScorer:
     def inputs(self) -> tuple[str, ...]:
         return self.segmentation.config.features
 
-    def score(self, frame: pd.DataFrame, source: str = "rows to score") -> pd.DataFrame:
-        """Persona, strategy, distance to every persona's centroid and the nearest other persona, per row."""
+    def checked(self, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+        """``frame`` with an entity key (1..n if absent), its model inputs checked (FeatureSchemaError)."""
         config = self.segmentation.config
         key = self.segmentation.entity_key
-        frame = frame.copy()
         if key not in frame.columns:
+            frame = frame.copy()
             frame.insert(0, key, np.arange(1, len(frame) + 1))
         check_feature_frame(frame, config.numeric_features, config.categorical_features, key, source, config.name)
-        distances = self.model.transform(model_inputs(frame, config.numeric_features, config.categorical_features))
+        return frame
+
+    def place(self, columns: pd.DataFrame | Mapping[str, Sequence]) -> Placement:
+        """Nearest and next persona of each row of already checked model inputs (a frame or columns)."""
+        z = self.parameters.standardised(columns)
+        distances = self.parameters.distances_from(z)
         order = np.argsort(distances, axis=1, kind="stable")
-        rows = np.arange(len(frame))
-        by_cluster = self.personas.set_index("cluster_id")
-        nearest = order[:, 0]
-        result = pd.DataFrame({key: frame[key].to_numpy()})
+        return Placement(z, distances, order[:, 0], order[:, 1])
+
+    def score(self, frame: pd.DataFrame, source: str = "rows to score") -> pd.DataFrame:
+        """Persona, strategy, distance to every persona's centroid and the nearest other persona, per row."""
+        frame = self.checked(frame, source)
+        placed = self.place(frame)
+        nearest, runner_up = placed.nearest, placed.runner_up
+        by_cluster = self._by_cluster
+        result = pd.DataFrame({self.segmentation.entity_key: frame[self.segmentation.entity_key].to_numpy()})
         result["persona_id"] = by_cluster.loc[nearest, "persona_id"].to_numpy()
         result["persona_name"] = by_cluster.loc[nearest, "persona_name"].to_numpy()
         result["marketing_strategy"] = by_cluster.loc[nearest, "marketing_strategy"].to_numpy()
         result["cluster_id"] = nearest.astype("int32")
-        result["distance_to_centroid"] = distances[rows, nearest]
-        result["next_persona_name"] = by_cluster.loc[order[:, 1], "persona_name"].to_numpy()
-        result["margin_to_next_centroid"] = distances[rows, order[:, 1]] - distances[rows, nearest]
+        result["distance_to_centroid"] = placed.distance
+        result["next_persona_name"] = by_cluster.loc[runner_up, "persona_name"].to_numpy()
+        result["margin_to_next_centroid"] = placed.margin
+        result["is_distance_outlier"] = placed.distance > self.parameters.distance_threshold
         for cluster, name in by_cluster["persona_name"].items():
-            result[f"distance_to_{slug(name)}"] = distances[:, int(cluster)]
+            result[f"distance_to_{slug(name)}"] = placed.distances[:, int(cluster)]
         result["model_version"] = self.model_version
         return result
+
+    def placing_features(
+        self, columns: pd.DataFrame | Mapping[str, Sequence], placed: Placement, top: int = 3
+    ) -> list[list[dict]]:
+        """Per row, up to ``top`` model inputs that pull it towards its persona rather than the next one,
+        strongest first, with the row's value and whether it is above or below the fitted average."""
+        names, _ = self.parameters.feature_matrix
+        pulls = self.parameters.pull_towards(placed.z, placed.nearest, placed.runner_up)
+        strongest = np.argsort(-pulls, axis=1, kind="stable")[:, :top]
+        numeric = set(self.segmentation.config.numeric_features)
+        values = {name: list(np.asarray(columns[name]).tolist()) for name in names}
+        explained = []
+        for row, ranked in enumerate(strongest.tolist()):
+            reasons = []
+            for i in ranked:
+                pull = float(pulls[row, i])
+                if pull <= 0:
+                    break
+                feature = names[i]
+                value = _plain(values[feature][row])
+                reason = {"feature": feature, "value": value, "pull": round(pull, 4)}
+                if feature in numeric:
+                    reason["compared_with_fit"] = _side(float(value), self.parameters, feature)
+                reasons.append(reason)
+            explained.append(reasons)
+        return explained
+
+
+@dataclass(frozen=True)
+class Placement:
+    z: np.ndarray  # standardised inputs
+    distances: np.ndarray  # rows x clusters
+    nearest: np.ndarray
+    runner_up: np.ndarray
+
+    @property
+    def distance(self) -> np.ndarray:
+        return self.distances[np.arange(len(self.nearest)), self.nearest]
+
+    @property
+    def margin(self) -> np.ndarray:
+        return self.distances[np.arange(len(self.nearest)), self.runner_up] - self.distance
+
+
+def _plain(value):
+    """A JSON-ready scalar."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _side(x: float, parameters: CompiledParameters, feature: str) -> str:
+    """'above average' or 'below average' of the fitted sample (the scaler's centre, in log space for
+    log-transformed inputs)."""
+    index = parameters.feature_names.index(feature)
+    if parameters.log1p[index]:
+        x = float(np.log1p(max(x, 0.0)))
+    return "above average" if x >= parameters.centre[index] else "below average"
 
 
 __all__ = ["FeatureSchemaError", "PersonaScorer", "default_artifacts_dir"]

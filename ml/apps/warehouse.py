@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -20,21 +22,40 @@ def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get("SMARTCART_DUCKDB_PATH") or DEFAULT_DATABASE)
 
 
-def read_frame(
-    sql: str, database: str | os.PathLike[str] | None = None, parameters: list | None = None
-) -> pd.DataFrame:
-    """Run a read-only query and close the connection at once (DuckDB allows one writer per file)."""
+@contextmanager
+def connect(database: str | os.PathLike[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection. Everything read through one connection comes from one published file,
+    even if a build publishes a new one meanwhile (publishing renames a new file over the old)."""
     path = database_path(database)
     if not path.exists():
         raise NotBuiltError(f"no warehouse at {path}: run `smartcart run` (or `dbt build`) first")
+    with duckdb.connect(str(path), read_only=True) as connection:
+        yield connection
+
+
+def read_frame(
+    sql: str,
+    database: str | os.PathLike[str] | duckdb.DuckDBPyConnection | None = None,
+    parameters: list | None = None,
+) -> pd.DataFrame:
+    """Run a read-only query on an open connection, or on a connection opened and closed at once
+    (DuckDB allows one writer per file, so the applications never hold the file open for long)."""
+    if isinstance(database, duckdb.DuckDBPyConnection):
+        return _query(database, sql, parameters, "the connected warehouse")
+    with connect(database) as connection:
+        return _query(connection, sql, parameters, str(database_path(database)))
+
+
+def _query(connection: duckdb.DuckDBPyConnection, sql: str, parameters: list | None, where: str) -> pd.DataFrame:
     try:
-        with duckdb.connect(str(path), read_only=True) as connection:
-            return connection.execute(sql, parameters or []).df()
+        return connection.execute(sql, parameters or []).df()
     except duckdb.CatalogException as error:
-        raise NotBuiltError(f"the warehouse {path} has no such table yet ({str(error).splitlines()[0]})") from error
+        raise NotBuiltError(f"the warehouse {where} has no such table yet ({str(error).splitlines()[0]})") from error
 
 
-def persona_table(name: str, key_features: tuple[str, ...], database: str | None = None) -> pd.DataFrame:
+def persona_table(
+    name: str, key_features: tuple[str, ...], database: str | duckdb.DuckDBPyConnection | None = None
+) -> pd.DataFrame:
     """One row per persona of segmentation ``name``: size, share, medians of its key figures, traits."""
     profiles = read_frame(
         "select persona_id, persona_name, member_count, round(member_share, 3) as member_share, top_traits, "

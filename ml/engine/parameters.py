@@ -14,6 +14,10 @@ threshold for outliers. The macro ``score_segments`` rebuilds exactly this compu
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
@@ -104,33 +108,116 @@ def parameter_rows(model) -> pd.DataFrame:
     return frame
 
 
-def score_with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> np.ndarray:
-    """Distances to every centroid computed from the parameter rows alone (the SQL formula in NumPy).
+@dataclass(frozen=True)
+class CompiledParameters:
+    """The parameter rows as arrays, compiled once: the SQL formula in NumPy, fast enough for one row.
 
-    Used to check that the rows describe the model completely; the build scores in SQL.
+    The API and ``smartcart score`` place rows with this, so that outside the warehouse a row gets the
+    distances the SQL scoring macro computes inside it. ``explain`` says which inputs pull a row towards
+    its nearest centroid rather than the next one.
     """
-    inputs = parameters[parameters["item"] == "input_centre"].sort_values("input_index")
-    by_item = {
-        item: parameters[parameters["item"] == item].set_index("input_index")["value"]
-        for item in ("input_log1p", "input_centre", "input_scale", "pca_mean")
-    }
-    columns = []
-    for row in inputs.itertuples():
-        i = row.input_index
-        if row.category_value is None or pd.isna(row.category_value):
-            x = pd.to_numeric(frame[row.feature_name]).astype(float).to_numpy()
-            if by_item["input_log1p"][i] == 1.0:
-                x = np.log1p(np.clip(x, 0, None))
-        else:
-            values = frame[row.feature_name].astype(object).where(frame[row.feature_name].notna(), "(missing)")
-            x = (values.astype(str) == row.category_value).to_numpy(dtype=float)
-        columns.append((x - by_item["input_centre"][i]) / by_item["input_scale"][i] - by_item["pca_mean"][i])
-    z = np.column_stack(columns)
-    loadings = parameters[parameters["item"] == "pca_loading"].pivot(
-        index="component_index", columns="input_index", values="value"
-    )
-    points = z @ loadings.to_numpy(dtype=float).T
-    centroids = parameters[parameters["item"] == "centroid"].pivot(
-        index="cluster_id", columns="component_index", values="value"
-    )
-    return np.sqrt(((points[:, None, :] - centroids.to_numpy(dtype=float)[None, :, :]) ** 2).sum(axis=2))
+
+    feature_names: tuple[str, ...]  # per transformed input
+    category_values: tuple[str | None, ...]  # None for a numeric input
+    log1p: np.ndarray  # bool per input
+    centre: np.ndarray
+    scale: np.ndarray
+    pca_mean: np.ndarray
+    loadings: np.ndarray  # components x inputs
+    centroids: np.ndarray  # clusters x components
+    distance_threshold: float
+
+    @classmethod
+    def from_rows(cls, parameters: pd.DataFrame) -> CompiledParameters:
+        def per_input(item: str) -> pd.Series:
+            return parameters[parameters["item"] == item].set_index("input_index")["value"].sort_index()
+
+        inputs = parameters[parameters["item"] == "input_centre"].sort_values("input_index")
+        loadings = parameters[parameters["item"] == "pca_loading"].pivot(
+            index="component_index", columns="input_index", values="value"
+        )
+        centroids = parameters[parameters["item"] == "centroid"].pivot(
+            index="cluster_id", columns="component_index", values="value"
+        )
+        threshold = parameters.loc[parameters["item"] == "distance_threshold", "value"]
+        return cls(
+            feature_names=tuple(str(name) for name in inputs["feature_name"]),
+            category_values=tuple(None if pd.isna(value) else str(value) for value in inputs["category_value"]),
+            log1p=per_input("input_log1p").to_numpy(dtype=float) == 1.0,
+            centre=per_input("input_centre").to_numpy(dtype=float),
+            scale=per_input("input_scale").to_numpy(dtype=float),
+            pca_mean=per_input("pca_mean").to_numpy(dtype=float),
+            loadings=loadings.sort_index(axis=0).sort_index(axis=1).to_numpy(dtype=float),
+            centroids=centroids.sort_index(axis=0).sort_index(axis=1).to_numpy(dtype=float),
+            distance_threshold=float(threshold.iloc[0]) if len(threshold) else float("inf"),
+        )
+
+    @cached_property
+    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
+        """The model inputs in order of first appearance, and a 0/1 matrix (transformed inputs x inputs)
+        that adds up the one-hot columns of a categorical input."""
+        names = list(dict.fromkeys(self.feature_names))
+        grouping = np.zeros((len(self.feature_names), len(names)))
+        for i, name in enumerate(self.feature_names):
+            grouping[i, names.index(name)] = 1.0
+        return names, grouping
+
+    def standardised(self, frame: pd.DataFrame | Mapping[str, Sequence]) -> np.ndarray:
+        """z_i - pca_mean_i per row and transformed input (rows x inputs).
+
+        ``frame`` is a DataFrame or a mapping of column name to values (the API's columns, which skip the
+        cost of building a DataFrame for one row)."""
+        columns = []
+        numeric_cache: dict[str, np.ndarray] = {}
+        text_cache: dict[str, np.ndarray] = {}
+        for name, category, log in zip(self.feature_names, self.category_values, self.log1p, strict=True):
+            if category is None:
+                if name not in numeric_cache:
+                    numeric_cache[name] = _numbers(frame[name])
+                x = numeric_cache[name]
+                if log:
+                    x = np.log1p(np.clip(x, 0, None))
+            else:
+                if name not in text_cache:
+                    text_cache[name] = _categories(frame[name])
+                x = (text_cache[name] == category).astype(float)
+            columns.append(x)
+        return (np.column_stack(columns) - self.centre) / self.scale - self.pca_mean
+
+    def distances(self, frame: pd.DataFrame | Mapping[str, Sequence]) -> np.ndarray:
+        """Distance of every row to every centroid (rows x clusters)."""
+        return self.distances_from(self.standardised(frame))
+
+    def distances_from(self, z: np.ndarray) -> np.ndarray:
+        points = z @ self.loadings.T
+        return np.sqrt(((points[:, None, :] - self.centroids[None, :, :]) ** 2).sum(axis=2))
+
+    def pull_towards(self, z: np.ndarray, nearest: np.ndarray, runner_up: np.ndarray) -> np.ndarray:
+        """Per row and model input (``feature_matrix`` order): how much it moves the row towards
+        ``nearest`` rather than ``runner_up``, given the standardised inputs ``z``.
+
+        d_runner_up^2 - d_nearest^2 is linear in the projected point p = L z: 2 p.(m_n - m_r) + |m_r|^2 -
+        |m_n|^2. The part of 2 p.(m_n - m_r) due to input i is 2 z_i (L^T (m_n - m_r))_i; the one-hot
+        inputs of a categorical feature are added up. Positive: the input places the row in its persona.
+        """
+        direction = (self.centroids[nearest] - self.centroids[runner_up]) @ self.loadings  # rows x inputs
+        return (2.0 * z * direction) @ self.feature_matrix[1]
+
+
+def _numbers(values) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        values = pd.to_numeric(values)
+    return np.asarray(values, dtype=float)
+
+
+def _categories(values) -> np.ndarray:
+    """Text values with a missing one as the encoder's '(missing)' category."""
+    if isinstance(values, pd.Series):
+        values = values.astype(object)
+        return values.where(values.notna(), "(missing)").astype(str).to_numpy()
+    return np.array(["(missing)" if v is None or v != v else str(v) for v in values], dtype=object)
+
+
+def score_with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> np.ndarray:
+    """Distances to every centroid computed from the parameter rows alone (the SQL formula in NumPy)."""
+    return CompiledParameters.from_rows(parameters).distances(frame)

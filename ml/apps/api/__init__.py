@@ -1,0 +1,7 @@
+"""The HTTP scoring API (`smartcart serve`): other systems ask for one customer's persona.
+
+records.py    request and response schemas, built from the registry and the source contracts
+customer_export.py  a customer export row -> the model inputs, as the dbt models compute them
+published.py  the published warehouse and hash-checked models, reloaded when a build publishes
+service.py    the FastAPI application: routes, limits, bearer token
+"""

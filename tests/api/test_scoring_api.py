@@ -1,0 +1,163 @@
+"""The scoring API over real HTTP: the warehouse's answers, clear refusals, and a server that keeps serving."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml import project
+from ml.apps.api.records import records_from_file
+from tests.conftest import BUNDLED_CUSTOMERS
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def customer_records() -> list[dict]:
+    return records_from_file(project.registry().get("customers"), str(BUNDLED_CUSTOMERS))
+
+
+def score_all(server, segmentation: str, records: list[dict], sent_key: str, batch: int = 1000) -> pd.DataFrame:
+    """Every record scored in batches; checks the answers come back in the order sent."""
+    key = project.registry().get(segmentation).entity_key
+    results = []
+    for start in range(0, len(records), batch):
+        response = server.post(f"/v1/score/{segmentation}", json={"records": records[start : start + batch]})
+        assert response.status_code == 200, response.text[:2000]
+        results += response.json()["results"]
+    frame = pd.DataFrame(results)
+    assert frame[key].tolist() == [record[sent_key] for record in records]
+    return frame
+
+
+def assert_same_personas(scored: pd.DataFrame, members: pd.DataFrame, key: str) -> None:
+    merged = scored.merge(members, on=key, suffixes=("_api", "_warehouse"), validate="one_to_one")
+    assert len(merged) == len(members)
+    different = merged[merged["persona_id_api"] != merged["persona_id_warehouse"]]
+    assert different.empty, different.head().to_string()
+    assert np.allclose(merged["distance_to_centroid_api"], merged["distance_to_centroid_warehouse"], atol=1e-9)
+
+
+def test_every_bundled_customer_gets_the_persona_the_warehouse_holds(bundled_server, bundled_build):
+    members = bundled_build.query("select customer_id, persona_id, distance_to_centroid from customer_personas")
+    records = [record for record in customer_records() if record["ID"] in set(members["customer_id"])]
+    assert len(records) == len(members) > 2000
+    scored = score_all(bundled_server, "customers", records, "ID")
+    assert_same_personas(scored, members, "customer_id")
+
+
+@pytest.mark.parametrize("segmentation", ["invoices", "clickstream"])
+def test_model_inputs_get_the_persona_the_warehouse_holds(bundled_server, bundled_build, segmentation):
+    entry = project.registry().get(segmentation)
+    key, inputs = entry.entity_key, list(entry.config.numeric_features)
+    features = bundled_build.query(f"select {key}, {', '.join(inputs)} from {entry.feature_model} order by {key}")
+    members = bundled_build.query(f"select {key}, persona_id, distance_to_centroid from {entry.members_model}")
+    records = json.loads(features.to_json(orient="records"))
+    scored = score_all(bundled_server, segmentation, records, key)
+    assert_same_personas(scored, members, key)
+
+
+def test_an_answer_says_why_and_how_sure(bundled_server):
+    record = {"customer_id": 7, "recency_days": 2, "frequency": 25, "monetary": 12000.0}
+    body = bundled_server.post("/v1/score/invoices", json={"records": [record]}).json()
+    (result,) = body["results"]
+    assert result["customer_id"] == 7 and result["persona_id"].startswith("invoices-p")
+    assert result["persona_name"] and result["marketing_strategy"] and result["next_persona_name"]
+    assert result["margin_to_next_centroid"] > 0
+    assert result["placing_features"], "the features that place it in its persona"
+    first = result["placing_features"][0]
+    assert first["feature"] in {"recency_days", "frequency", "monetary"} and first["pull"] > 0
+    health = bundled_server.get("/health").json()
+    assert body["model_version"] == health["models"]["invoices"]
+
+
+def test_health_and_personas(bundled_server, bundled_build):
+    health = bundled_server.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert set(health.json()["models"]) == set(project.registry().names)
+    personas = bundled_server.get("/v1/personas/customers").json()
+    expected = bundled_build.query(
+        "select persona_id, member_count from persona_profiles where segmentation_name = 'customers'"
+    )
+    got = {p["persona_id"]: p["member_count"] for p in personas["personas"]}
+    assert got == dict(zip(expected["persona_id"], expected["member_count"], strict=True))
+    assert bundled_server.get("/v1/personas/nope").status_code == 404
+    docs = bundled_server.get("/openapi.json").json()
+    assert {"/v1/score/customers", "/v1/score/invoices", "/v1/personas/{segmentation}", "/health"} <= set(docs["paths"])
+    assert bundled_server.get("/docs").status_code == 200
+
+
+def refusal(response, status: int) -> dict:
+    assert response.status_code == status, response.text[:1000]
+    return response.json()
+
+
+def test_bad_records_are_refused_naming_record_field_and_value(bundled_server):
+    good = customer_records()[0]
+    cases = [
+        ({**good, "Income": "lots"}, "Income", "lots"),
+        ({**good, "Educaton": "PhD"}, "Educaton", "PhD"),
+        ({**good, "Education": "Wizardry"}, "Education", "Wizardry"),
+        ({**good, "Dt_Customer": "2014-06-01"}, "Dt_Customer", "2014-06-01"),
+        ({**good, "AcceptedCmp1": 3}, "AcceptedCmp1", 3),
+        ({**good, "MntWines": -5}, "MntWines", -5),
+        ({**good, "Dt_Customer": "01-01-2099"}, "Dt_Customer", "2099-01-01"),
+    ]
+    for record, field, value in cases:
+        body = refusal(bundled_server.post("/v1/score/customers", json={"records": [good, record]}), 422)
+        detail = body["detail"][0]
+        assert (detail["record"], detail["field"], detail["value"]) == (1, field, value), body
+        assert "record 1" in body["error"] and field in body["error"]
+    missing = {k: v for k, v in good.items() if k != "Kidhome"}
+    detail = refusal(bundled_server.post("/v1/score/customers", json={"records": [missing]}), 422)["detail"][0]
+    assert (detail["record"], detail["field"]) == (0, "Kidhome")
+    refusal(bundled_server.post("/v1/score/invoices", json={"records": [{"recency_days": "soon"}]}), 422)
+    refusal(
+        bundled_server.post("/v1/score/invoices", content=b"{not json", headers={"content-type": "application/json"}),
+        422,
+    )
+    refusal(bundled_server.post("/v1/score/invoices", json={"records": []}), 422)
+    assert bundled_server.get("/health").json()["status"] == "ok"
+
+
+def test_limits_unknown_segmentations_and_the_server_keeps_serving(bundled_server):
+    record = {"customer_id": 1, "recency_days": 10, "frequency": 2, "monetary": 300.0}
+    assert (
+        "unknown segmentation"
+        in refusal(bundled_server.post("/v1/score/nope", json={"records": [record]}), 404)["error"]
+    )
+    too_many = {"records": [record] * 10_001}
+    assert "at most 10,000 records" in refusal(bundled_server.post("/v1/score/invoices", json=too_many), 413)["error"]
+    huge = b'{"records": [' + b" " * (9 * 1024 * 1024) + b"]}"
+    assert "larger than the limit" in refusal(bundled_server.post("/v1/score/invoices", content=huge), 413)["error"]
+
+    def chunks():  # no Content-Length: the limit is counted while reading
+        yield b'{"records": ['
+        for _ in range(20):
+            yield b" " * (512 * 1024)
+        yield b"]}"
+
+    assert refusal(bundled_server.post("/v1/score/invoices", content=chunks()), 413)
+    assert bundled_server.post("/v1/score/invoices", json={"records": [record]}).status_code == 200
+    assert bundled_server.process.poll() is None
+
+
+def test_features_from_an_export_row_equal_customer_features_bit_for_bit(bundled_build):
+    from ml.apps.api.customer_export import export_columns, features_from_export
+    from ml.apps.api.published import PublishedModels
+    from ml.apps.api.records import request_model
+
+    snapshot = PublishedModels(str(bundled_build.database), str(bundled_build.artifacts)).current()
+    warehouse_features = bundled_build.query("select * from customer_features").set_index("customer_id")
+    records = [r for r in customer_records() if r["ID"] in warehouse_features.index]
+    body = request_model(project.registry().get("customers"), 10_000).model_validate({"records": records})
+    computed = pd.DataFrame(features_from_export(export_columns(body.records), snapshot.export_context))
+    expected = warehouse_features.loc[computed["customer_id"]].reset_index()
+    for column in project.registry().get("customers").config.features:
+        got, want = computed[column].to_numpy(), expected[column].to_numpy()
+        if column in project.registry().get("customers").config.categorical_features:
+            assert (got == want).all(), column
+        else:
+            assert np.array_equal(got.astype(float), want.astype(float)), column
