@@ -35,3 +35,12 @@
 {% macro default__array_of(expressions) -%}
   list_value({{ expressions | join(', ') }})
 {%- endmacro %}
+
+{#- A number as text with a fixed number of decimals (for sentences such as refit reasons). -#}
+{% macro format_number(expression, decimals) -%}
+  {{ return(adapter.dispatch('format_number', 'smartcart')(expression, decimals)) }}
+{%- endmacro %}
+
+{% macro default__format_number(expression, decimals) -%}
+  printf('%.{{ decimals }}f', {{ expression }})
+{%- endmacro %}

@@ -44,7 +44,8 @@
 {#- The tables every segmentation shares (engine, personas, operations) plus each one's own. -#}
 {% macro published_tables() %}
   {% set tables = ['run_summary', 'segmentation_models', 'segment_model_parameters', 'k_selection',
-                   'segment_personas', 'persona_profiles', 'persona_feature_profiles'] %}
+                   'segment_personas', 'persona_profiles', 'persona_feature_profiles',
+                   'persona_membership_history', 'persona_migrations', 'segment_drift', 'refit_recommendation'] %}
   {% for name, entry in segmentations().items() %}
     {% for table in entry.published_tables %}
       {% if table not in tables %}{% do tables.append(table) %}{% endif %}

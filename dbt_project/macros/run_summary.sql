@@ -13,8 +13,15 @@
   {% endfor %}
   {% if not failed %}{{ return('') }}{% endif %}
   {% set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier='run_summary') %}
-  {% if relation is none %}{{ return('') }}{% endif %}
   {% set outcome = sql_string('failed: ' ~ (failed | join(', '))) %}
+  {#- The per-run history tables keep nothing of a failed build. -#}
+  {% for table in ['persona_membership_history', 'segment_drift'] %}
+    {% set history = adapter.get_relation(database=target.database, schema=target.schema, identifier=table) %}
+    {% if history is not none %}
+      {% do run_query("delete from " ~ history ~ " where run_id = '" ~ invocation_id ~ "'") %}
+    {% endif %}
+  {% endfor %}
+  {% if relation is none %}{{ return('') }}{% endif %}
   {% set statement %}
     -- A build can fail after run_summary was built (e.g. in the report): mark its rows, do not add more.
     update {{ relation }} set outcome = {{ outcome }} where run_id = '{{ invocation_id }}';

@@ -101,6 +101,19 @@ def print_personas(database: str | None, names: list[str] | None = None) -> None
             print(f"- {row.persona_name}: {row.marketing_strategy}")
 
 
+def print_refit_recommendations(database: str | None) -> None:
+    """Drift against each model's fit sample, and whether to refit (table refit_recommendation)."""
+    table = warehouse.read_frame(
+        "select segmentation_name, is_refit_recommended, reason, next_step from refit_recommendation "
+        "order by segmentation_name",
+        database,
+    )
+    print("\nRefit recommendation (drift against the fit sample; docs/history.md):")
+    for row in table.itertuples():
+        answer = "yes" if row.is_refit_recommended else "no"
+        print(f"  {row.segmentation_name}: {answer}. {row.reason[0].upper()}{row.reason[1:]}. Next: {row.next_step}.")
+
+
 def print_inputs(args: argparse.Namespace) -> None:
     """The input files this run reads: the resolved paths, given or default."""
     values = project.project_vars()
@@ -164,6 +177,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr)
         return code
     print_personas(database)
+    print_refit_recommendations(database)
     print(f"\nReport: {reports_dir() / 'insights.md'} (and .html), plots beside it.")
     return 0
 

@@ -301,7 +301,11 @@ def fit_one(
             {"cluster_id": cluster, "item": "identity_distance", "value": identity.distance},
             {"cluster_id": cluster, "item": "fit_share", "value": float(sizes[cluster] / len(sample))},
         ]
-    persona_records += [{"item": "vanished_persona_id", "text": identifier} for identifier in vanished]
+    # input_index numbers the vanished personas: several can vanish in one refit.
+    persona_records += [
+        {"item": "vanished_persona_id", "input_index": position, "text": identifier}
+        for position, identifier in enumerate(vanished)
+    ]
     profile_records = [
         {"cluster_id": int(r.cluster_id), "feature_name": r.feature_name, "item": item, "value": float(v)}
         for r in profile.itertuples(index=False)
@@ -322,6 +326,8 @@ def fit_one(
     fit_statistics = [
         {"item": "mean_distance_to_centroid", "value": float(own.mean())},
         {"item": "low_margin_share", "value": float(np.mean((ordered[:, 1] - ordered[:, 0]) < LOW_MARGIN))},
+        # Recorded so that the drift check (segment_drift) counts low-margin members with the same bar.
+        {"item": "low_margin_threshold", "value": LOW_MARGIN},
     ]
     parameters = parameter_rows(model).to_dict(orient="records")
     rows = (

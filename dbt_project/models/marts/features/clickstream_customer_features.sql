@@ -165,6 +165,7 @@ final as (
     select
         per_user.user_id,
         reference_time.as_of_at,
+        cast(reference_time.as_of_at as date) as as_of_date,
         per_user.first_event_at,
         per_user.last_event_at,
         greatest(date_diff('second', per_user.last_event_at, reference_time.as_of_at), 0) / 86400.0

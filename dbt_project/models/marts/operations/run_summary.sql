@@ -1,4 +1,9 @@
-{{ config(materialized='incremental', unique_key=['run_id', 'input_name'], on_schema_change='append_new_columns') }}
+{{ config(
+    materialized='incremental',
+    unique_key=['run_id', 'input_name'],
+    on_schema_change='append_new_columns',
+    full_refresh=false
+) }}
 {#-
   One row per build and input of every segmentation in the registry: which file (and its fingerprint), and
   what happened to every row of it, read from the source's accounting model (registry input.accounting_model).

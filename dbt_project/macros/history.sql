@@ -1,0 +1,36 @@
+{#-
+  Pre-hook of the per-run history tables: with the var history_keep_runs = N, keep the N most recent runs
+  of each segmentation and delete older ones. The default (null) keeps everything; nothing else deletes.
+-#}
+{% macro prune_run_history(relation) %}
+  {%- set keep = var('history_keep_runs', none) -%}
+  {%- if keep is none or not is_incremental() -%}{{ return('') }}{%- endif -%}
+  {%- if keep is not number or keep < 1 -%}
+    {{ exceptions.raise_compiler_error("var history_keep_runs must be null or a whole number >= 1, got " ~ keep) }}
+  {%- endif -%}
+  delete from {{ relation }}
+  where (segmentation_name, run_id) not in (
+      select segmentation_name, run_id
+      from (
+          select
+              segmentation_name,
+              run_id,
+              dense_rank() over (partition by segmentation_name order by run_started_at desc, run_id desc) as recency_rank
+          from (select distinct segmentation_name, run_id, run_started_at from {{ relation }})
+      )
+      where recency_rank < {{ keep }}
+  )
+{% endmacro %}
+
+{#- A threshold of the drift rule (var drift_thresholds); a misspelt or missing key stops the build. -#}
+{% macro drift_threshold(name) -%}
+  {%- set thresholds = var('drift_thresholds') -%}
+  {%- set known = ['input_psi', 'persona_share_change', 'mean_distance_ratio', 'low_margin_share_increase'] -%}
+  {%- for key in thresholds if key not in known -%}
+    {{ exceptions.raise_compiler_error("var drift_thresholds has an unknown key " ~ key ~ "; known: " ~ known | join(', ')) }}
+  {%- endfor -%}
+  {%- if name not in thresholds -%}
+    {{ exceptions.raise_compiler_error("var drift_thresholds lacks " ~ name) }}
+  {%- endif -%}
+  {{ return(thresholds[name]) }}
+{%- endmacro %}
