@@ -110,8 +110,7 @@ def print_refit_recommendations(database: str | None) -> None:
     )
     print("\nRefit recommendation (drift against the fit sample; docs/history.md):")
     for row in table.itertuples():
-        answer = "yes" if row.is_refit_recommended else "no"
-        print(f"  {row.segmentation_name}: {answer}. {row.reason[0].upper()}{row.reason[1:]}. Next: {row.next_step}.")
+        print(f"  {row.segmentation_name}: {row.reason}. Next: {row.next_step}.")
 
 
 def print_inputs(args: argparse.Namespace) -> None:

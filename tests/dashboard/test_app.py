@@ -156,7 +156,7 @@ def test_an_oversized_upload_is_refused():
 def test_every_page_explains_a_missing_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("SMARTCART_DUCKDB_PATH", str(tmp_path / "none.duckdb"))
     monkeypatch.chdir(ROOT)
-    for page in ["Overview", "Model evaluation", "Score a customer"]:
+    for page in ["Overview", "Changes", "Model evaluation", "Score a customer"]:
         app = AppTest.from_file(APP, default_timeout=60)
         open_page(app, page)
         assert "Nothing has been built yet" in app.info[0].value
@@ -180,3 +180,9 @@ def test_the_overview_keeps_working_while_a_build_runs(app, dashboard_build):
     finally:
         build.wait(timeout=600)
     assert build.returncode == 0 and renders >= 3
+
+
+def test_the_changes_page_of_a_first_build_says_there_is_nothing_to_compare_yet(app):
+    open_page(app, "Changes")
+    assert "no earlier run to compare with" in app.info[0].value
+    assert "refit" in app.success[0].value.lower()

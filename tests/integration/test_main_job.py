@@ -13,6 +13,7 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
     result = build.smartcart("run", "--customers-file", str(SMALL_CUSTOMERS))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Customer profiles (customers, persona_profiles):" in result.stdout
+    assert "Refit recommendation" in result.stdout and "no refit needed" in result.stdout
     assert result.stdout.startswith("Inputs:") and str(SMALL_CUSTOMERS) in result.stdout.splitlines()[1]
     for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
         assert persona in result.stdout

@@ -1,8 +1,9 @@
 """SmartCart Segments dashboard: `smartcart dashboard` (or `streamlit run ml/apps/dashboard/app.py`).
 
 Reads the published warehouse only (SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb). Pages:
-Overview, Model evaluation, Upload, Score a customer. Every segmentation of the registry appears without
-code of its own. Medians everywhere, in plain words; one colour per persona in every plot.
+Overview, Changes (since the previous run), Model evaluation, Upload, Score a customer. Every
+segmentation of the registry appears without code of its own. Medians everywhere, in plain words; one
+colour per persona in every plot.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from ml.apps.dashboard.modelling import (
     upload_kinds,
 )
 from ml.apps.presentation import comparison, figure, persona_colours, slug
+from ml.apps.reports.report import changes_since_last_run, literal, persona_size_changes
 
-PAGES = ["Overview", "Model evaluation", "Upload", "Score a customer"]
+PAGES = ["Overview", "Changes", "Model evaluation", "Upload", "Score a customer"]
 DATABASE = os.environ.get("SMARTCART_DUCKDB_PATH") or None
 ARTIFACTS = os.environ.get("SMARTCART_ARTIFACTS_DIR") or None
 NOT_BUILT = "Nothing has been built yet: run `make run` (or `smartcart run`) and reload this page."
@@ -104,6 +106,50 @@ def page_overview() -> None:
         for i, (_, row) in enumerate(profiles.iterrows()):
             with columns[i % len(columns)]:
                 persona_card(row, features, segmentation)
+
+
+# -- Changes ----------------------------------------------------------------------------------------------
+def page_changes() -> None:
+    st.header("Changes since the previous run")
+    names = data.available(DATABASE)
+    if not names:
+        st.info(NOT_BUILT)
+        return
+    name = choose_segmentation("changes_segmentation")
+    segmentation = project.registry().get(name)
+    migrations, drift, recommendation = changes_since_last_run(literal(name), lambda sql: data.read(sql, DATABASE))
+    if len(recommendation):
+        row = recommendation.iloc[0]
+        message = f"{row['reason'][0].upper()}{row['reason'][1:]}. Next: {row['next_step']}."
+        (st.warning if row["is_refit_recommended"] else st.success)(message)
+    if len(drift):
+        st.caption("Drift figures that reached their threshold (segment_drift)")
+        st.dataframe(drift, hide_index=True)
+    if migrations.empty:
+        st.info("First run: there is no earlier run to compare with yet. Build again with new data to see who moved.")
+        return
+    sizes, stayed = persona_size_changes(migrations)
+    st.metric(f"{segmentation.entity_label.capitalize()} who kept their persona", f"{stayed:.0%}")
+    st.subheader("Which personas grew and which shrank")
+    st.dataframe(sizes, hide_index=True)
+    st.subheader("Where people went")
+    counts = migrations.pivot_table(
+        index="from_persona_name", columns="to_persona_name", values="entity_count", aggfunc="sum", fill_value=0
+    )
+    shares = counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
+    heatmap = px.imshow(
+        shares,
+        text_auto=".0%",
+        color_continuous_scale="Blues",
+        zmin=0,
+        zmax=1,
+        labels={"x": "persona in this run", "y": "persona in the previous run", "color": "share"},
+    )
+    st.plotly_chart(heatmap, width="stretch")
+    st.dataframe(
+        migrations[["from_persona_name", "to_persona_name", "entity_count", "share_of_from_persona"]],
+        hide_index=True,
+    )
 
 
 # -- Model evaluation ------------------------------------------------------------------------------------
@@ -274,6 +320,7 @@ def main() -> None:
     try:
         {
             "Overview": page_overview,
+            "Changes": page_changes,
             "Model evaluation": page_evaluation,
             "Upload": page_upload,
             "Score a customer": page_score,

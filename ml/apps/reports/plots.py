@@ -115,3 +115,27 @@ def feature_scatter(
     axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     axis.legend(markerscale=3, fontsize=9)
     return _save(figure, path)
+
+
+def migration_heatmap(migrations: pd.DataFrame, path: Path) -> Path:
+    """From persona (rows, the earlier run) to persona (columns, the later run): share of the row, with counts.
+    '(new)' is the row of entities not in the earlier run, '(gone)' the column of those not in the later one."""
+    counts = migrations.pivot_table(
+        index="from_persona_name", columns="to_persona_name", values="entity_count", aggfunc="sum", fill_value=0
+    )
+    rows = [r for r in counts.index if r != "(new)"] + [r for r in counts.index if r == "(new)"]
+    columns = [c for c in counts.columns if c != "(gone)"] + [c for c in counts.columns if c == "(gone)"]
+    counts = counts.loc[rows, columns]
+    shares = counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
+    figure, axis = plt.subplots(figsize=(3 + 1.6 * len(columns), 2 + 0.7 * len(rows)), layout="constrained")
+    image = axis.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    axis.set_xticks(range(len(columns)), columns, rotation=30, ha="right", fontsize=9)
+    axis.set_yticks(range(len(rows)), rows, fontsize=9)
+    for (i, j), share in np.ndenumerate(shares.to_numpy()):
+        colour = "white" if share > 0.6 else "black"
+        axis.text(j, i, f"{share:.0%}\n{int(counts.iat[i, j]):,}", ha="center", va="center", fontsize=7, color=colour)
+    axis.set_xlabel("persona in this run")
+    axis.set_ylabel("persona in the previous run")
+    figure.colorbar(image, ax=axis, label="share of the previous persona")
+    axis.set_title("Where members went since the previous run")
+    return _save(figure, path)

@@ -13,6 +13,7 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
+from ml.apps import warehouse
 from ml.apps.presentation import comparison, figure, persona_colours
 from ml.apps.reports import plots
 from ml.engine.registry import Registry, Segmentation
@@ -85,6 +86,64 @@ class SectionData:
             table: query(f"select * from {table} limit {TABLE_ROWS}") for table in segmentation.report_tables
         }
         self.labels = dict(zip(self.features["feature_name"], self.features["feature_label"], strict=False))
+        self.migrations, self.drift, self.recommendation = changes_since_last_run(name, query)
+
+
+def changes_since_last_run(name: str, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The latest pair of runs in persona_migrations, this run's flagged drift and the refit recommendation
+    (empty frames for a warehouse published before these tables existed)."""
+    try:
+        migrations = query(
+            f"select * from persona_migrations where segmentation_name = {name} and run_id = ("
+            f"select run_id from persona_migrations where segmentation_name = {name} "
+            "order by run_started_at desc limit 1)"
+        )
+        recommendation = query(f"select * from refit_recommendation where segmentation_name = {name}")
+        drift = query(
+            f"select metric, subject_label, fit_value, current_value, drift_value, threshold from segment_drift "
+            f"where segmentation_name = {name} and is_flagged and run_id = "
+            f"(select max(run_id) from refit_recommendation where segmentation_name = {name}) order by metric, subject"
+        )
+    except warehouse.NotBuiltError:
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    return migrations, drift, recommendation
+
+
+def persona_size_changes(migrations: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Members per persona in the previous run and this one, largest growth first, and the share of
+    entities that kept their persona."""
+    before = migrations[migrations["from_persona_id"] != "(new)"].groupby("from_persona_name")["entity_count"].sum()
+    after = migrations[migrations["to_persona_id"] != "(gone)"].groupby("to_persona_name")["entity_count"].sum()
+    sizes = pd.DataFrame({"previous run": before, "this run": after}).fillna(0).astype(int)
+    sizes["change"] = sizes["this run"] - sizes["previous run"]
+    sizes = sizes.sort_values("change", ascending=False).reset_index(names="persona")
+    stayed = migrations.loc[migrations["is_same_persona"], "entity_count"].sum() / migrations["entity_count"].sum()
+    return sizes, float(stayed)
+
+
+def changes_markdown(data: SectionData, folder: str) -> list[str]:
+    lines = ["### Changes since the previous run", ""]
+    if not data.recommendation.empty:
+        row = data.recommendation.iloc[0]
+        lines += [f"**{row['reason'][0].upper()}{row['reason'][1:]}.** Next: {row['next_step']}.", ""]
+    if not data.drift.empty:
+        lines += [markdown_table(data.drift.map(_number)), ""]
+    if data.migrations.empty:
+        return lines + ["First run: there is no earlier run to compare with yet.", ""]
+    migrations = data.migrations
+    sizes, stayed = persona_size_changes(migrations)
+    first = migrations.iloc[0]
+    lines += [
+        f"Compared with the run of {first['previous_run_started_at']:%Y-%m-%d %H:%M} (model "
+        f"`{first['previous_model_version']}`; this run's model `{first['model_version']}`): "
+        f"{stayed:.0%} of {data.segmentation.entity_label} kept their persona.",
+        "",
+        markdown_table(sizes.map(_number)),
+        "",
+        f"![Migrations]({folder}/migrations.png)",
+        "",
+    ]
+    return lines
 
 
 def section_markdown(data: SectionData) -> list[str]:
@@ -178,6 +237,7 @@ def section_markdown(data: SectionData) -> list[str]:
     for table, frame in data.extra_tables.items():
         shown = frame.map(_number) if len(frame) else frame
         lines += [f"### Table `{table}`", "", markdown_table(shown), ""]
+    lines += changes_markdown(data, folder)
     lines += [
         "### Figures",
         "",
@@ -201,6 +261,8 @@ def section_plots(data: SectionData, directory: Path) -> list[Path]:
         plots.pca_scatter_3d(data.points, colours, directory / "pca_3d.png"),
         plots.correlation_heatmap(data.sample, directory / "feature_correlations.png"),
     ]
+    if not data.migrations.empty:
+        written.append(plots.migration_heatmap(data.migrations, directory / "migrations.png"))
     if data.segmentation.report_scatter:
         x, y = data.segmentation.report_scatter
         written.append(plots.feature_scatter(data.points, x, y, data.labels, colours, directory / "scatter.png"))
