@@ -179,3 +179,19 @@ def test_the_published_tables_and_the_run_printout(history):
     } <= build.tables()
     printed = build.smartcart("personas")  # reads the published warehouse
     assert printed.returncode == 0
+
+
+def test_only_the_explicit_var_prunes_the_history(tmp_path):
+    """Its own warehouse: pruning changes what the shared history above holds."""
+    build = Build(tmp_path)
+    files = {"customers_file": str(SMALL_CUSTOMERS)}
+    for extra in ({}, {}, {"history_keep_runs": 2}):
+        assert build.dbt("build", dbt_vars={**files, **extra}).returncode == 0, build.output[-3000:]
+    runs = build.query(
+        "select segmentation_name, count(distinct run_id) as runs from persona_membership_history group by all"
+    )
+    assert (runs["runs"] == 2).all(), runs
+    drift_runs = build.query("select count(distinct run_id) as runs from segment_drift")["runs"][0]
+    assert drift_runs == 2
+    typo = build.dbt("build", dbt_vars={**files, "history_keep_runs": "two"})
+    assert typo.returncode != 0 and "history_keep_runs" in typo.output
