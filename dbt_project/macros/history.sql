@@ -34,3 +34,10 @@
   {%- endif -%}
   {{ return(thresholds[name]) }}
 {%- endmacro %}
+
+{#- Lower-case column names of a relation (empty while parsing). -#}
+{% macro column_names(relation) %}
+  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set columns = adapter.get_columns_in_relation(relation) -%}
+  {{ return(columns | map(attribute='name') | map('lower') | list) }}
+{% endmacro %}

@@ -13,10 +13,15 @@
 -#}
 
 {% for name, entry in segmentations().items() -%}
+{%- set features = ref(entry.feature_model) %}
 select
     '{{ invocation_id }}' as run_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as run_started_at,
-    (select max(cast(as_of_date as date)) from {{ ref(entry.feature_model) }}) as as_of_date,
+    {% if 'as_of_date' in column_names(features) -%}
+    (select max(cast(as_of_date as date)) from {{ features }}) as as_of_date,
+    {%- else -%}
+    cast(null as date) as as_of_date,  -- the feature model has no as_of_date column
+    {%- endif %}
     '{{ name }}' as segmentation_name,
     members.model_version,
     cast(members.{{ entry.entity_key }} as varchar) as entity_key,
