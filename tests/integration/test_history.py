@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -101,9 +102,7 @@ def test_every_build_appends_every_scored_entity_once(history):
     assert (
         len(merged) == 15 and (merged["n"] == merged["entities_scored"]).all() and (merged["n"] == merged["keys"]).all()
     )
-    in_build_database = Build(build.workdir)
-    in_build_database.workdir = build.workdir
-    with __import__("duckdb").connect(str(build.database) + ".build", read_only=True) as connection:
+    with duckdb.connect(str(build.database) + ".build", read_only=True) as connection:
         runs_kept = connection.execute("select count(distinct run_id) from persona_membership_history").fetchall()[0][0]
     assert runs_kept == 5, "the blocked build left nothing in the build database either"
 

@@ -102,7 +102,7 @@ def changes_since_last_run(name: str, query: Query) -> tuple[pd.DataFrame, pd.Da
         drift = query(
             f"select metric, subject_label, fit_value, current_value, drift_value, threshold from segment_drift "
             f"where segmentation_name = {name} and is_flagged and run_id = "
-            f"(select max(run_id) from refit_recommendation where segmentation_name = {name}) order by metric, subject"
+            f"(select run_id from refit_recommendation where segmentation_name = {name}) order by metric, subject"
         )
     except warehouse.NotBuiltError:
         return pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
