@@ -91,9 +91,13 @@ class Build:
                 command += ["--invoices-file", str(SMALL_INVOICES)]
         return subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=1200)
 
-    def query(self, sql: str) -> pd.DataFrame:
-        with duckdb.connect(str(self.database), read_only=True) as connection:
+    def query(self, sql: str, database: Path | None = None) -> pd.DataFrame:
+        with duckdb.connect(str(database or self.database), read_only=True) as connection:
             return connection.execute(sql).df()
+
+    def query_build_database(self, sql: str) -> pd.DataFrame:
+        """The build database (profiles.yml: the published path + '.build'): every model, published or not."""
+        return self.query(sql, self.database.with_name(self.database.name + ".build"))
 
     def tables(self) -> set[str]:
         if not self.database.exists():

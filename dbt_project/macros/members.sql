@@ -33,8 +33,11 @@ personas as (
 
 joined_{{ loop.index }} as (
 
-    select {{ key }}, {{ join.columns | join(', ') }}
+    select {{ join.get('key', key) }} as {{ key }}, {{ join.columns | join(', ') }}
     from {{ ref(join.model) }}
+    {%- for column, value in (join.get('match') or {}).items() %}
+    {{ 'where' if loop.first else 'and' }} {{ column }} = {{ sql_string(value) }}
+    {%- endfor %}
 
 )
 {%- endfor %},

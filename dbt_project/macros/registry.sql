@@ -13,6 +13,7 @@
       'input': ['file_var', 'source', 'accounting_model', 'cli_flag', 'upload_label'],
       'model': ['numeric_features', 'categorical_features', 'exclude_column', 'n_clusters', 'min_match_score',
                 'identity_max_distance', 'n_components'],
+      'member_join': ['model', 'columns', 'key', 'match'],
   }) }}
 {% endmacro %}
 
@@ -20,7 +21,9 @@
   {% set registry = var('segmentations') %}
   {% set keys = registry_keys() %}
   {% for name, entry in registry.items() %}
-    {% for block, allowed in [(entry, keys.entry), (entry.get('input', {}), keys.input), (entry.get('model', {}), keys.model)] %}
+    {% set blocks = [(entry, keys.entry), (entry.get('input', {}), keys.input), (entry.get('model', {}), keys.model)] %}
+    {% for join in entry.get('member_joins') or [] %}{% do blocks.append((join, keys.member_join)) %}{% endfor %}
+    {% for block, allowed in blocks %}
       {% for key in block %}
         {% if key not in allowed %}
           {{ exceptions.raise_compiler_error("Segmentation '" ~ name ~ "' (dbt var segmentations): unknown key '"
@@ -45,7 +48,9 @@
 {% macro published_tables() %}
   {% set tables = ['run_summary', 'segmentation_models', 'segment_model_parameters', 'k_selection',
                    'segment_personas', 'persona_profiles', 'persona_feature_profiles',
-                   'persona_membership_history', 'persona_migrations', 'segment_drift', 'refit_recommendation'] %}
+                   'persona_membership_history', 'persona_migrations', 'segment_drift', 'refit_recommendation',
+                   'clv_sufficiency', 'clv_parameters', 'customer_value', 'clv_validation', 'clv_tracking',
+                   'persona_value_profiles', 'cohort_retention', 'cohort_persona_mix'] %}
   {% for name, entry in segmentations().items() %}
     {% for table in entry.published_tables %}
       {% if table not in tables %}{% do tables.append(table) %}{% endif %}

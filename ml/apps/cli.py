@@ -113,6 +113,16 @@ def print_refit_recommendations(database: str | None) -> None:
         print(f"  {row.segmentation_name}: {row.reason}. Next: {row.next_step}.")
 
 
+def print_customer_value_status(database: str | None) -> None:
+    """Per source of purchases: customer value figures, or why there are none (table clv_sufficiency)."""
+    table = warehouse.customer_value_status(database)
+    if table.empty:
+        return
+    print("\nCustomer value (predicted CLV and churn risk; docs/value.md):")
+    for row in table.itertuples():
+        print(f"  {row.segmentation_name}: {row.message}.")
+
+
 def print_inputs(args: argparse.Namespace) -> None:
     """The input files this run reads: the resolved paths, given or default."""
     values = project.project_vars()
@@ -176,6 +186,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr)
         return code
     print_personas(database)
+    print_customer_value_status(database)
     print_refit_recommendations(database)
     print(f"\nReport: {reports_dir() / 'insights.md'} (and .html), plots beside it.")
     return 0
@@ -303,9 +314,17 @@ def command_score(args: argparse.Namespace) -> int:
         print(f"scored {len(scored):,} row(s) with model {scorer.model_version}: {args.out}")
         return 0
     key = scorer.segmentation.entity_key
+    values = warehouse.persona_values(args.segmentation, args.db)
     for row in scored.to_dict(orient="records"):
         print(f"{row[key]}: {row['persona_name']} ({row['persona_id']})")
         print(f"  strategy: {row['marketing_strategy']}")
+        if row["persona_id"] in values.index:
+            value = values.loc[row["persona_id"]]
+            churn = value["high_churn_risk_share"]
+            print(
+                f"  persona value: median predicted CLV {value['median_predicted_clv']:,.0f}; "
+                f"high churn risk {'unknown' if churn != churn else f'{churn:.0%}'} of its members"
+            )
         print(f"  next closest: {row['next_persona_name']} (margin {row['margin_to_next_centroid']:.3f})")
         for name in scorer.personas["persona_name"]:
             print(f"  distance to {name}: {row['distance_to_' + slug(name)]:.3f}")

@@ -78,4 +78,34 @@ def persona_table(
                 f"{feature}_median",
                 profiles["persona_id"].map(medians[feature]).round(2).to_numpy(),
             )
+    values = persona_values(name, database)
+    for column in ("median_predicted_clv", "high_churn_risk_share"):
+        if len(values):
+            profiles.insert(
+                len(profiles.columns) - 2, column, profiles["persona_id"].map(values[column]).round(3).to_numpy()
+            )
     return profiles
+
+
+def persona_values(name: str, database: str | duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Median predicted CLV and share at high churn risk per persona (persona_value_profiles), indexed by
+    persona_id; empty where the source has no customer value (too little history, or no purchases)."""
+    try:
+        return read_frame(
+            "select persona_id, median_predicted_clv, high_churn_risk_share from persona_value_profiles "
+            "where segmentation_name = ?",
+            database,
+            [name],
+        ).set_index("persona_id")
+    except NotBuiltError:
+        return pd.DataFrame(columns=["median_predicted_clv", "high_churn_risk_share"])
+
+
+def customer_value_status(database: str | duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Per source of purchases: whether it has customer value figures, and the message saying why."""
+    try:
+        return read_frame(
+            "select segmentation_name, is_sufficient, message from clv_sufficiency order by segmentation_name", database
+        )
+    except NotBuiltError:
+        return pd.DataFrame(columns=["segmentation_name", "is_sufficient", "message"])

@@ -54,6 +54,16 @@ REPORT_KEYS = {"scatter": False, "notes": False, "tables": False}
 DASHBOARD_KEYS = {"scatter": False}
 
 
+MEMBER_JOIN_KEYS = {"model": True, "columns": True, "key": False, "match": False}
+
+
+def _member_join(join: Mapping[str, Any], where: str) -> MemberJoin:
+    _check_keys(join, MEMBER_JOIN_KEYS, where)
+    match = join.get("match") or {}
+    _check_keys(match, {column: False for column in match}, f"{where}.match")
+    return MemberJoin(join["model"], tuple(join["columns"]), join.get("key"), tuple(sorted(match.items())))
+
+
 def _check_keys(block: Mapping[str, Any], allowed: dict[str, bool], where: str) -> None:
     if not isinstance(block, Mapping):
         raise ConfigurationError(f"{where} must be a mapping, got {type(block).__name__}")
@@ -79,8 +89,13 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class MemberJoin:
+    """Columns of another model joined to the members table: on `key` (default: the entity key), on the
+    rows where every column of `match` has its value (a table shared by several segmentations)."""
+
     model: str
     columns: tuple[str, ...]
+    key: str | None = None
+    match: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,7 +146,7 @@ def parse_entry(name: str, entry: Mapping[str, Any], defaults: Mapping[str, Any]
     settings = {key: model[key] for key in ("min_match_score", "identity_max_distance", "n_components") if key in model}
     settings.update({k: v for k, v in (defaults or {}).items()})
     config = config.with_overrides(**settings)
-    joins = tuple(MemberJoin(j["model"], tuple(j["columns"])) for j in entry.get("member_joins") or ())
+    joins = tuple(_member_join(join, f"segmentations.{name}.member_joins") for join in entry.get("member_joins") or ())
     report = entry.get("report") or {}
     dashboard = entry.get("dashboard") or {}
     return Segmentation(

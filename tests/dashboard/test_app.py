@@ -196,3 +196,27 @@ def test_the_changes_page_compares_with_the_previous_run_or_says_there_is_none(a
         assert "Where people went" in [block.value for block in app.subheader]
     messages = [block.value for block in [*app.success, *app.warning]]
     assert any("refit" in message.lower() for message in messages), messages
+
+
+def test_the_value_page_shows_value_by_persona_the_holdout_check_and_cohorts(app, dashboard_build):
+    open_page(app, "Value")
+    app.selectbox(key="value_segmentation").set_value("invoices").run()
+    assert not app.exception, app.exception
+    check = dashboard_build.query("select * from clv_sufficiency where segmentation_name = 'invoices'").iloc[0]
+    assert check["is_sufficient"], check["message"]
+    table = app.dataframe[0].value
+    personas = dashboard_build.query(
+        "select persona_name from persona_value_profiles where segmentation_name = 'invoices'"
+    )
+    assert sorted(table["persona"]) == sorted(personas["persona_name"])
+    assert {"median predicted CLV", "high churn risk", "value tiers"} <= set(table.columns)
+    headers = [block.value for block in app.subheader]
+    assert headers == ["Value by persona", "Holdout check: model against actual repeat purchases", "Cohort retention"]
+    assert any("expected" in caption.value and "repeat purchases" in caption.value for caption in app.caption)
+
+
+def test_the_value_page_says_why_a_source_has_no_value_figures(app):
+    open_page(app, "Value")
+    app.selectbox(key="value_segmentation").set_value("clickstream").run()
+    assert not app.exception, app.exception
+    assert any("No customer value figures: the purchases span" in block.value for block in app.warning)

@@ -14,6 +14,9 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Customer profiles (customers, persona_profiles):" in result.stdout
     assert "Refit recommendation" in result.stdout and "no refit needed" in result.stdout
+    assert (
+        "Customer value (predicted CLV" in result.stdout and "  clickstream: no customer value figures" in result.stdout
+    )
     assert result.stdout.startswith("Inputs:") and str(SMALL_CUSTOMERS) in result.stdout.splitlines()[1]
     for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
         assert persona in result.stdout

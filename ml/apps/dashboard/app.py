@@ -1,7 +1,8 @@
 """SmartCart Segments dashboard: `smartcart dashboard` (or `streamlit run ml/apps/dashboard/app.py`).
 
 Reads the published warehouse only (SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb). Pages:
-Overview, Changes (since the previous run), Model evaluation, Upload, Score a customer. Every
+Overview, Value (predicted CLV, churn risk, cohorts), Changes (since the previous run), Model evaluation,
+Upload, Score a customer. Every
 segmentation of the registry appears without code of its own. Medians everywhere, in plain words; one
 colour per persona in every plot.
 """
@@ -26,8 +27,9 @@ from ml.apps.dashboard.modelling import (
 )
 from ml.apps.presentation import comparison, figure, persona_colours, slug
 from ml.apps.reports.report import changes_since_last_run, literal, persona_size_changes
+from ml.apps.reports.value import ValueData, persona_value_table
 
-PAGES = ["Overview", "Changes", "Model evaluation", "Upload", "Score a customer"]
+PAGES = ["Overview", "Value", "Changes", "Model evaluation", "Upload", "Score a customer"]
 DATABASE = os.environ.get("SMARTCART_DUCKDB_PATH") or None
 ARTIFACTS = os.environ.get("SMARTCART_ARTIFACTS_DIR") or None
 NOT_BUILT = "Nothing has been built yet: run `make run` (or `smartcart run`) and reload this page."
@@ -106,6 +108,68 @@ def page_overview() -> None:
         for i, (_, row) in enumerate(profiles.iterrows()):
             with columns[i % len(columns)]:
                 persona_card(row, features, segmentation)
+
+
+# -- Value ----------------------------------------------------------------------------------------------
+def page_value() -> None:
+    st.header("Customer value and retention")
+    sources = data.value_sources(DATABASE)
+    if not sources:
+        st.info(NOT_BUILT)
+        return
+    titles = {name: data.registry().get(name).title for name in sources}
+    name = st.selectbox("Source", sources, format_func=titles.get, key="value_segmentation")
+    value = ValueData(literal(name), lambda sql: data.read(sql, DATABASE))
+    check = value.sufficiency.iloc[0]
+    message = f"{check['message'][0].upper()}{check['message'][1:]}."
+    if not value.has_value:
+        st.warning(message)
+    else:
+        st.success(message)
+        if not value.churn_is_known:
+            st.warning(
+                f"Churn risk is unknown: in {check['observed_days']} days of data nobody has been away long enough "
+                "to tell who is leaving, so every customer counts as active. Longer data (a year or more) tells."
+            )
+        st.subheader("Value by persona")
+        st.dataframe(persona_value_table(value.profiles), hide_index=True)
+        bands = value.churn_bands.set_index("churn_risk_band")["customers"]
+        columns = st.columns(len(bands))
+        for column, (band, customers) in zip(columns, bands.items(), strict=True):
+            column.metric(f"Churn risk {band}", f"{customers:,}")
+        st.subheader("Holdout check: model against actual repeat purchases")
+        total = value.validation[value.validation["calibration_repeat_purchases"] == "all customers"].iloc[0]
+        st.caption(
+            f"Fitted on purchases before {total['calibration_end_date']:%Y-%m-%d}; over the next "
+            f"{total['holdout_days']} days it expected {total['predicted_repeat_purchases']:,.0f} repeat purchases, "
+            f"customers made {total['actual_repeat_purchases']:,} ({total['relative_error']:+.1%})."
+        )
+        tracking = value.tracking.rename(
+            columns={"actual_cumulative_repeat_purchases": "actual", "predicted_cumulative_repeat_purchases": "model"}
+        )
+        st.plotly_chart(
+            px.line(
+                tracking, x="week", y=["actual", "model"], markers=True, labels={"value": "cumulative repeat purchases"}
+            ),
+            width="stretch",
+        )
+    st.subheader("Cohort retention")
+    if value.retention.empty:
+        st.info("No cohorts yet.")
+        return
+    shares = value.retention.pivot_table(index="cohort_month", columns="months_since_first", values="active_share")
+    shares.index = [f"{month:%Y-%m}" for month in pd.to_datetime(shares.index)]
+    st.plotly_chart(
+        px.imshow(
+            shares,
+            text_auto=".0%",
+            color_continuous_scale="Greens",
+            zmin=0,
+            zmax=1,
+            labels={"x": "months since the first month", "y": "cohort", "color": "share active"},
+        ),
+        width="stretch",
+    )
 
 
 # -- Changes ----------------------------------------------------------------------------------------------
@@ -320,6 +384,7 @@ def main() -> None:
     try:
         {
             "Overview": page_overview,
+            "Value": page_value,
             "Changes": page_changes,
             "Model evaluation": page_evaluation,
             "Upload": page_upload,

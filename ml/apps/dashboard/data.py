@@ -33,6 +33,12 @@ def available(database: str | None = None) -> list[str]:
     return [name for name in registry().names if name in built]
 
 
+def value_sources(database: str | None = None) -> list[str]:
+    """The segmentations whose sources have purchases (a clv_sufficiency row), in registry order."""
+    names = set(warehouse.customer_value_status(database)["segmentation_name"])
+    return [name for name in registry().names if name in names]
+
+
 def profiles(name: str, database: str | None = None) -> pd.DataFrame:
     return read(
         "select * from persona_profiles where segmentation_name = ? order by member_count desc, persona_name",

@@ -139,3 +139,40 @@ def migration_heatmap(migrations: pd.DataFrame, path: Path) -> Path:
     figure.colorbar(image, ax=axis, label="share of the previous persona")
     axis.set_title("Where members went since the previous run")
     return _save(figure, path)
+
+
+def clv_tracking(tracking: pd.DataFrame, path: Path) -> Path:
+    """The holdout tracking plot: cumulative repeat purchases by week, actual against the calibration fit."""
+    figure, axis = plt.subplots(figsize=(9, 5), layout="constrained")
+    axis.plot(tracking["week"], tracking["actual_cumulative_repeat_purchases"], marker="o", label="actual")
+    axis.plot(
+        tracking["week"],
+        tracking["predicted_cumulative_repeat_purchases"],
+        linestyle="--",
+        label="model (calibration fit)",
+    )
+    holdout = tracking.loc[tracking["is_holdout"], "week"]
+    if len(holdout):
+        axis.axvline(holdout.min() - 0.5, color="grey", linestyle=":", label="calibration end")
+    axis.set(xlabel="week", ylabel="cumulative repeat purchases", title="Repeat purchases: model against actual")
+    axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axis.legend()
+    return _save(figure, path)
+
+
+def cohort_heatmap(retention: pd.DataFrame, path: Path) -> Path:
+    """Share of each cohort (month of first purchase or visit) active in each month since."""
+    shares = retention.pivot_table(index="cohort_month", columns="months_since_first", values="active_share")
+    labels = [f"{month:%Y-%m}" for month in pd.to_datetime(shares.index)]
+    figure, axis = plt.subplots(figsize=(3 + 0.9 * len(shares.columns), 1.5 + 0.45 * len(shares)), layout="constrained")
+    image = axis.imshow(shares.to_numpy(), cmap="Greens", vmin=0, vmax=1, aspect="auto")
+    axis.set_xticks(range(len(shares.columns)), [str(c) for c in shares.columns])
+    axis.set_yticks(range(len(labels)), labels, fontsize=9)
+    for (i, j), share in np.ndenumerate(shares.to_numpy()):
+        if not np.isnan(share):
+            axis.text(
+                j, i, f"{share:.0%}", ha="center", va="center", fontsize=8, color="white" if share > 0.6 else "black"
+            )
+    axis.set(xlabel="months since the first month", ylabel="cohort (first month)", title="Cohort retention")
+    figure.colorbar(image, ax=axis, label="share of the cohort active")
+    return _save(figure, path)

@@ -16,6 +16,7 @@ import pandas as pd
 from ml.apps import warehouse
 from ml.apps.presentation import comparison, figure, persona_colours
 from ml.apps.reports import plots
+from ml.apps.reports.value import ValueData, value_markdown, value_plots
 from ml.engine.registry import Registry, Segmentation
 
 Query = Callable[[str], pd.DataFrame]
@@ -87,6 +88,7 @@ class SectionData:
         }
         self.labels = dict(zip(self.features["feature_name"], self.features["feature_label"], strict=False))
         self.migrations, self.drift, self.recommendation = changes_since_last_run(name, query)
+        self.value = ValueData(name, query)
 
 
 def changes_since_last_run(name: str, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -237,6 +239,7 @@ def section_markdown(data: SectionData) -> list[str]:
     for table, frame in data.extra_tables.items():
         shown = frame.map(_number) if len(frame) else frame
         lines += [f"### Table `{table}`", "", markdown_table(shown), ""]
+    lines += value_markdown(data.value, folder, markdown_table)
     lines += changes_markdown(data, folder)
     lines += [
         "### Figures",
@@ -261,6 +264,7 @@ def section_plots(data: SectionData, directory: Path) -> list[Path]:
         plots.pca_scatter_3d(data.points, colours, directory / "pca_3d.png"),
         plots.correlation_heatmap(data.sample, directory / "feature_correlations.png"),
     ]
+    written += value_plots(data.value, directory)
     if not data.migrations.empty:
         written.append(plots.migration_heatmap(data.migrations, directory / "migrations.png"))
     if data.segmentation.report_scatter:

@@ -60,6 +60,9 @@ select
     cast(entities_in_features as bigint) as entities_in_features,
     cast(entities_scored as bigint) as entities_scored,
     model_version,
-    'built' as outcome
+    'built' as outcome,
+    -- Customer value: what the sufficiency check found (null for a source without purchases).
+    sufficiency.message as customer_value_status
 
 from inputs
+left join {{ ref('clv_sufficiency') }} as sufficiency on sufficiency.segmentation_name = inputs.input_name

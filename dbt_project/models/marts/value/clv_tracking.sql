@@ -1,0 +1,116 @@
+{#-
+  The tracking plot of the holdout check: per week since the first purchase of the source, the cumulative
+  repeat purchases of the calibration customers, actual and as the calibration fit expects them (each
+  customer's expected repeat purchases since their own first purchase, summed). The weeks before the
+  calibration end show the fit; the weeks after it, the forecast (is_holdout).
+-#}
+
+with
+
+parameters as (
+
+    {{ clv_parameter_columns('calibration') }}
+
+),
+
+calibration_customers as (
+
+    select segmentation_name, customer_id, first_purchase_date
+    from {{ ref('clv_summaries') }}
+    where fitted_on = 'calibration'
+
+),
+
+weeks as (
+
+    select
+        parameters.*,
+        week,
+        least(windows.first_purchase_date + cast(7 * week as integer), parameters.observation_end_date) as week_end_date
+    from parameters
+    inner join {{ ref('value_observation_windows') }} as windows using (segmentation_name)
+    cross join lateral (
+        select unnest(range(1, cast(ceil(windows.observed_days / 7.0) as bigint) + 1)) as week
+    )
+
+),
+
+-- Customers by first purchase day: the expectation depends only on the time since it.
+cohorts as (
+
+    select segmentation_name, first_purchase_date, count(*) as customers
+    from calibration_customers
+    group by all
+
+),
+
+elapsed as (
+
+    select *, elapsed_days / 7.0 as t
+    from (
+        select distinct
+            weeks.segmentation_name,
+            greatest(date_diff('day', cohorts.first_purchase_date, weeks.week_end_date), 0) as elapsed_days,
+            weeks.r, weeks.alpha, weeks.a, weeks.b
+        from weeks
+        inner join cohorts using (segmentation_name)
+    )
+
+),
+
+expected as (
+
+    {{ unconditional_expected_purchases('elapsed', ['segmentation_name', 'elapsed_days']) }}
+
+),
+
+predicted as (
+
+    select
+        weeks.segmentation_name,
+        weeks.week,
+        sum(cohorts.customers * expected.expected_purchases) as predicted_cumulative_repeat_purchases
+    from weeks
+    inner join cohorts using (segmentation_name)
+    inner join expected
+        on expected.segmentation_name = weeks.segmentation_name
+        and expected.elapsed_days = greatest(date_diff('day', cohorts.first_purchase_date, weeks.week_end_date), 0)
+    group by weeks.segmentation_name, weeks.week
+
+),
+
+repeat_purchases as (
+
+    select purchase_days.segmentation_name, purchase_days.purchase_date
+    from {{ ref('value_purchase_days') }} as purchase_days
+    inner join calibration_customers
+        on calibration_customers.segmentation_name = purchase_days.segmentation_name
+        and calibration_customers.customer_id = purchase_days.customer_id
+        and purchase_days.purchase_date > calibration_customers.first_purchase_date
+
+),
+
+actual as (
+
+    select
+        weeks.segmentation_name,
+        weeks.week,
+        count(repeat_purchases.purchase_date) as actual_cumulative_repeat_purchases
+    from weeks
+    left join repeat_purchases
+        on repeat_purchases.segmentation_name = weeks.segmentation_name
+        and repeat_purchases.purchase_date < weeks.week_end_date
+    group by weeks.segmentation_name, weeks.week
+
+)
+
+select
+    weeks.segmentation_name,
+    weeks.week,
+    weeks.week_end_date,
+    weeks.week_end_date > weeks.calibration_end_date as is_holdout,
+    cast(actual.actual_cumulative_repeat_purchases as bigint) as actual_cumulative_repeat_purchases,
+    predicted.predicted_cumulative_repeat_purchases
+from weeks
+inner join actual using (segmentation_name, week)
+inner join predicted using (segmentation_name, week)

@@ -1,0 +1,36 @@
+{#-
+  Activity per customer and calendar month, for the cohort tables: invoices count a month in which the
+  customer bought; clickstream a month in which the user visited (any event), with the revenue of its
+  purchases. cohort_month is the customer's first active month.
+-#}
+
+with
+
+activity as (
+
+    select
+        'invoices' as segmentation_name,
+        customer_id,
+        cast(date_trunc('month', purchase_date) as date) as activity_month,
+        sum(revenue) as revenue
+    from {{ ref('value_purchase_days') }}
+    where segmentation_name = 'invoices'
+    group by all
+
+    union all
+
+    select
+        'clickstream',
+        cast(user_id as bigint),
+        cast(date_trunc('month', event_at) as date),
+        coalesce(cast(sum(cast(price as decimal(18, 2))) filter (where event_type = 'purchase') as double), 0)
+    from {{ ref('clickstream_events') }}
+    where user_id is not null
+    group by all
+
+)
+
+select
+    *,
+    min(activity_month) over (partition by segmentation_name, customer_id) as cohort_month
+from activity
