@@ -48,13 +48,14 @@ SERVICES = [
 ]
 
 
-def plan(n_lines: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Customers (with their planted group) and invoices (customer, time, lines) for about n_lines lines."""
+def plan(n_lines: int, seed: int, customers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers (with their planted group) and invoices (customer, time, lines) for about n_lines lines;
+    ``customers`` overrides the number of customers (default: the public year's lines per customer)."""
     rng = np.random.default_rng(seed)
     years = max(n_lines / LINES_PER_YEAR, 0.25)
     start = np.datetime64("2010-12-01T08:00")
     period_minutes = int(years * 365 * 24 * 60)
-    n_customers = max(int(n_lines * 0.75 / LINES_PER_CUSTOMER), 40)
+    n_customers = customers or max(int(n_lines * 0.75 / LINES_PER_CUSTOMER), 40)
     names = list(GROUPS)
     shares = np.array([GROUPS[g][0] for g in names])
     group = rng.choice(len(names), size=n_customers, p=shares / shares.sum())
@@ -108,10 +109,12 @@ def plan(n_lines: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return customers, invoices
 
 
-def generate_invoices(n_lines: int, seed: int = 0, date_style: str = "uci") -> pd.DataFrame:
+def generate_invoices(
+    n_lines: int, seed: int = 0, date_style: str = "uci", customers: int | None = None
+) -> pd.DataFrame:
     """About ``n_lines`` invoice lines as text columns, exactly as an export would write them."""
     rng = np.random.default_rng(seed + 1)
-    customers, invoices = plan(n_lines, seed)
+    customers, invoices = plan(n_lines, seed, customers)
     n_products = 3_900
     product_codes = np.array([f"{20000 + i * 17 % 70000:05d}{'' if i % 5 else 'A'}" for i in range(n_products)])
     product_prices = np.round(np.exp(rng.normal(0.9, 0.8, n_products)), 2).clip(0.06, 300)
@@ -225,9 +228,11 @@ def planted_groups(n_lines: int, seed: int = 0) -> pd.DataFrame:
     return customers[["customer_id", "group"]]
 
 
-def write_invoices(path: Path, n_lines: int, seed: int = 0, date_style: str = "uci") -> int:
+def write_invoices(
+    path: Path, n_lines: int, seed: int = 0, date_style: str = "uci", customers: int | None = None
+) -> int:
     """Write a generated file (comma-separated, quoted where needed); returns the lines written."""
-    frame = generate_invoices(n_lines, seed, date_style)
+    frame = generate_invoices(n_lines, seed, date_style, customers)
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as connection:
         connection.register("lines", frame)

@@ -213,3 +213,18 @@ def test_a_mistyped_model_name_stops_the_build(year_build):
     result = Build(year_build.workdir).dbt("compile", "--select", "customer_value", dbt_vars={"clv_model": "bgnbd"})
     assert result.returncode != 0
     assert 'var clv_model is "bgnbd"; expected bg_nbd or mbg_nbd' in result.output
+
+
+def test_clickstream_purchases_spanning_months_are_valued_too(tmp_path):
+    from ml.synthetic.events import write_events
+
+    write_events(tmp_path / "events", 200_000, files=2, days=120, seed=3)
+    result = Build(tmp_path).dbt("build", dbt_vars={"events_path": str(tmp_path / "events" / "*.csv")})
+    assert result.returncode == 0, result.output[-4000:]
+    check = result.query("select * from clv_sufficiency where segmentation_name = 'clickstream'").iloc[0]
+    assert check["is_sufficient"], check["message"]
+    assert_sql_matches_python(result, "clickstream")
+    # Users who never bought have no value figures; so a persona of browsers only has no value row.
+    profiles = result.query("select * from persona_value_profiles where segmentation_name = 'clickstream'")
+    valued = result.query("select count(*) as n from customer_value where segmentation_name = 'clickstream'")
+    assert profiles["members"].sum() == valued["n"][0] > 0
