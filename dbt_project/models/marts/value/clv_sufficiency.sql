@@ -4,7 +4,8 @@
   days or hours, or hardly anyone buying twice, its predictions mean nothing. Such a source gets
   is_sufficient = false, a message saying what is missing, and no CLV figures (the fit skips it). The
   thresholds are the vars clv_min_span_days, clv_min_customers and clv_min_repeat_share. A calibration
-  period that leaves no holdout, or no repeat buyer, also fails: the model could not be checked.
+  period that leaves no holdout, or fewer than 10 repeat buyers before it, also fails: the models could not
+  be fitted or checked.
 -#}
 
 with
@@ -59,7 +60,8 @@ checked as (
                 ~ (100 * var('clv_min_repeat_share')) ~ "% are needed' end",
             "case when windows.holdout_days <= 0 or windows.calibration_end_date <= windows.first_purchase_date
                 then 'the calibration end ' || windows.calibration_end_date || ' leaves no period to fit or to check on' end",
-            "case when counts.calibration_repeat_customers = 0 then 'nobody bought twice before the calibration end' end",
+            "case when counts.calibration_repeat_customers < 10 then 'only ' || counts.calibration_repeat_customers
+                || ' customers bought on more than one day before the calibration end; the models need at least 10' end",
         ]) }} as problems
     from {{ ref('value_observation_windows') }} as windows
     inner join counts using (segmentation_name)
