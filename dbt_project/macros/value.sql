@@ -27,27 +27,34 @@
     from (
         select
             {{ keys | join(', ') }},
-            case when n > 0 and {{ c }} < 0 then -1 else 1 end as term_sign,
-            {{ log_factor }}
-            + lgamma({{ a }} + n) - lgamma({{ a }}) + lgamma({{ b }} + n) - lgamma({{ b }})
-            - lgamma({{ c }} + n) + lgamma({{ c }}) - lgamma(n + 1)
-            + case when n = 0 then 0 else n * ln({{ z }}) end as log_term
+            case when n > 0 and hg_c < 0 then -1 else 1 end as term_sign,
+            log_constant + lgamma(hg_a + n) + lgamma(hg_b + n) - lgamma(hg_c + n) - lgamma(n + 1)
+            + case when n = 0 then 0 else n * hg_log_z end as log_term
         from (
+            -- One row per term; what does not depend on n is computed once per row before.
             select *, unnest(range(0, cast(term_count as bigint))) as n
             from (
                 select
                     *,
+                    log_factor_value - lgamma(hg_a) - lgamma(hg_b) + lgamma(hg_c) as log_constant,
+                    case when hg_z <= 0 then null else ln(hg_z) end as hg_log_z,
                     case
-                        when {{ z }} <= 0 then 1
+                        when hg_z <= 0 then 1
                         else least(
                             20000,
-                            ceil(
-                                2 * greatest({{ a }} + {{ b }} - {{ c }} - 1, 0) * {{ z }} / (1 - {{ z }})
-                                + 45 / -ln({{ z }})
-                            ) + 10
+                            ceil(2 * greatest(hg_a + hg_b - hg_c - 1, 0) * hg_z / (1 - hg_z) + 45 / -ln(hg_z)) + 10
                         )
                     end as term_count
-                from {{ relation }}
+                from (
+                    select
+                        {{ keys | join(', ') }},
+                        {{ a }} as hg_a,
+                        {{ b }} as hg_b,
+                        {{ c }} as hg_c,
+                        {{ z }} as hg_z,
+                        {{ log_factor }} as log_factor_value
+                    from {{ relation }}
+                )
             )
         )
     )

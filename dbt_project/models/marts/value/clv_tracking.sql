@@ -79,14 +79,23 @@ predicted as (
 
 ),
 
-repeat_purchases as (
+-- Repeat purchases per week, then a running sum: a join of every week with every earlier purchase would
+-- cost weeks x purchases (minutes at millions of purchase days).
+repeat_purchases_by_week as (
 
-    select purchase_days.segmentation_name, purchase_days.purchase_date
+    select
+        purchase_days.segmentation_name,
+        cast(floor(date_diff('day', windows.first_purchase_date, purchase_days.purchase_date) / 7) as bigint) + 1
+            as week,
+        count(*) as repeat_purchases
     from {{ ref('value_purchase_days') }} as purchase_days
+    inner join {{ ref('value_observation_windows') }} as windows using (segmentation_name)
     inner join calibration_customers
         on calibration_customers.segmentation_name = purchase_days.segmentation_name
         and calibration_customers.customer_id = purchase_days.customer_id
         and purchase_days.purchase_date > calibration_customers.first_purchase_date
+    where purchase_days.purchase_date < windows.observation_end_date
+    group by all
 
 ),
 
@@ -95,12 +104,11 @@ actual as (
     select
         weeks.segmentation_name,
         weeks.week,
-        count(repeat_purchases.purchase_date) as actual_cumulative_repeat_purchases
+        sum(coalesce(repeat_purchases_by_week.repeat_purchases, 0)) over (
+            partition by weeks.segmentation_name order by weeks.week rows unbounded preceding
+        ) as actual_cumulative_repeat_purchases
     from weeks
-    left join repeat_purchases
-        on repeat_purchases.segmentation_name = weeks.segmentation_name
-        and repeat_purchases.purchase_date < weeks.week_end_date
-    group by weeks.segmentation_name, weeks.week
+    left join repeat_purchases_by_week using (segmentation_name, week)
 
 )
 
