@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -321,9 +322,10 @@ def command_score(args: argparse.Namespace) -> int:
         if row["persona_id"] in values.index:
             value = values.loc[row["persona_id"]]
             churn = value["high_churn_risk_share"]
+            churn_text = "unknown" if math.isnan(churn) else f"{churn:.0%}"
             print(
                 f"  persona value: median predicted CLV {value['median_predicted_clv']:,.0f}; "
-                f"high churn risk {'unknown' if churn != churn else f'{churn:.0%}'} of its members"
+                f"high churn risk {churn_text} of its members"
             )
         print(f"  next closest: {row['next_persona_name']} (margin {row['margin_to_next_centroid']:.3f})")
         for name in scorer.personas["persona_name"]:
