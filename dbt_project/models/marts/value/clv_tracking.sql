@@ -44,17 +44,28 @@ cohorts as (
 
 ),
 
+-- Every week with every cohort that had started by its end, and the days between. Named columns, so that
+-- the join with the expectations below is a plain equi-join (on an expression, the planner once chose a
+-- join of billions of rows).
+week_cohorts as (
+
+    select
+        weeks.segmentation_name,
+        weeks.week,
+        cohorts.customers,
+        date_diff('day', cohorts.first_purchase_date, weeks.week_end_date) as elapsed_days,
+        weeks.r, weeks.alpha, weeks.a, weeks.b
+    from weeks
+    inner join cohorts
+        on cohorts.segmentation_name = weeks.segmentation_name
+        and cohorts.first_purchase_date < weeks.week_end_date
+
+),
+
 elapsed as (
 
     select *, elapsed_days / 7.0 as t
-    from (
-        select distinct
-            weeks.segmentation_name,
-            greatest(date_diff('day', cohorts.first_purchase_date, weeks.week_end_date), 0) as elapsed_days,
-            weeks.r, weeks.alpha, weeks.a, weeks.b
-        from weeks
-        inner join cohorts using (segmentation_name)
-    )
+    from (select distinct segmentation_name, elapsed_days, r, alpha, a, b from week_cohorts)
 
 ),
 
@@ -67,15 +78,12 @@ expected as (
 predicted as (
 
     select
-        weeks.segmentation_name,
-        weeks.week,
-        sum(cohorts.customers * expected.expected_purchases) as predicted_cumulative_repeat_purchases
-    from weeks
-    inner join cohorts using (segmentation_name)
-    inner join expected
-        on expected.segmentation_name = weeks.segmentation_name
-        and expected.elapsed_days = greatest(date_diff('day', cohorts.first_purchase_date, weeks.week_end_date), 0)
-    group by weeks.segmentation_name, weeks.week
+        week_cohorts.segmentation_name,
+        week_cohorts.week,
+        sum(week_cohorts.customers * expected.expected_purchases) as predicted_cumulative_repeat_purchases
+    from week_cohorts
+    inner join expected using (segmentation_name, elapsed_days)
+    group by week_cohorts.segmentation_name, week_cohorts.week
 
 ),
 
@@ -118,7 +126,7 @@ select
     weeks.week_end_date,
     weeks.week_end_date > weeks.calibration_end_date as is_holdout,
     cast(actual.actual_cumulative_repeat_purchases as bigint) as actual_cumulative_repeat_purchases,
-    predicted.predicted_cumulative_repeat_purchases
+    coalesce(predicted.predicted_cumulative_repeat_purchases, 0) as predicted_cumulative_repeat_purchases
 from weeks
 inner join actual using (segmentation_name, week)
-inner join predicted using (segmentation_name, week)
+left join predicted using (segmentation_name, week)
