@@ -3,9 +3,9 @@
   of each segmentation and delete older ones. The default (null) keeps everything; nothing else deletes.
 -#}
 {% macro prune_run_history(relation) %}
-  {%- set keep = var('history_keep_runs', none) -%}
+  {%- set keep = checked_var('history_keep_runs') -%}
   {%- if keep is none or not is_incremental() -%}{{ return('') }}{%- endif -%}
-  {%- if keep is not number or keep < 1 -%}
+  {%- if keep < 1 -%}
     {{ exceptions.raise_compiler_error("var history_keep_runs must be null or a whole number >= 1, got " ~ keep) }}
   {%- endif -%}
   delete from {{ relation }}
@@ -24,15 +24,7 @@
 
 {#- A threshold of the drift rule (var drift_thresholds); a misspelt or missing key stops the build. -#}
 {% macro drift_threshold(name) -%}
-  {%- set thresholds = var('drift_thresholds') -%}
-  {%- set known = ['input_psi', 'persona_share_change', 'mean_distance_ratio', 'low_margin_share_increase'] -%}
-  {%- for key in thresholds if key not in known -%}
-    {{ exceptions.raise_compiler_error("var drift_thresholds has an unknown key " ~ key ~ "; known: " ~ known | join(', ')) }}
-  {%- endfor -%}
-  {%- if name not in thresholds -%}
-    {{ exceptions.raise_compiler_error("var drift_thresholds lacks " ~ name) }}
-  {%- endif -%}
-  {{ return(thresholds[name]) }}
+  {{ return(checked_var('drift_thresholds')[name]) }}
 {%- endmacro %}
 
 {#- Lower-case column names of a relation (empty while parsing). -#}

@@ -4,13 +4,9 @@
   against the other.
 #}
 
-{#- The repeat-purchase model of this build, checked: a typo must not fall back to a default. -#}
+{#- The repeat-purchase model of this build (checked: a typo must not fall back to a default). -#}
 {% macro clv_model() -%}
-  {%- set model = var('clv_model') -%}
-  {%- if model not in ['bg_nbd', 'mbg_nbd'] -%}
-    {{ exceptions.raise_compiler_error("var clv_model is " ~ tojson(model) ~ "; expected bg_nbd or mbg_nbd") }}
-  {%- endif -%}
-  {{ return(model) }}
+  {{ return(checked_var('clv_model')) }}
 {%- endmacro %}
 
 {#-
