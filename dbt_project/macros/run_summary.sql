@@ -1,7 +1,8 @@
 {#
   on-run-end: a build that failed leaves a row with outcome 'failed' in run_summary of the build database,
   naming the nodes that failed (the published warehouse is untouched; the row is published with the next
-  successful build). Successful runs are written by the run_summary model itself.
+  successful build). Successful runs are written by the run_summary model itself. A partial build (--select)
+  that does not include run_summary records nothing.
 #}
 {% macro record_failed_run(results) %}
   {% if not execute %}{{ return('') }}{% endif %}
@@ -12,6 +13,9 @@
     {% endif %}
   {% endfor %}
   {% if not failed %}{{ return('') }}{% endif %}
+  {#- A partial build (--select) that does not build run_summary is not a build of the warehouse: its
+      failure is dbt's to report, not a row for the next build to publish. -#}
+  {% if not selects_run_summary() %}{{ return('') }}{% endif %}
   {% set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier='run_summary') %}
   {% set outcome = sql_string('failed: ' ~ (failed | join(', '))) %}
   {#- The per-run history tables keep nothing of a failed build. -#}

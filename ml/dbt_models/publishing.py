@@ -137,9 +137,10 @@ def publish_model(
             f"{_identifier(segmentation.members_model)} group by persona_name"
         ).df()
         checks.append((segmentation.name, profiles[profiles["segmentation_name"] == segmentation.name], counts))
-    run_id = (
-        run_summary.filter("outcome = 'built'").order("run_started_at desc").limit(1).select("run_id").fetchall()[0][0]
-    )
+    # The run this build summarised; none when only the publishing step was selected (a republish of the
+    # last build: run_summary then stays as it is).
+    built = run_summary.filter("outcome = 'built'").order("run_started_at desc").limit(1).select("run_id").fetchall()
+    run_id = built[0][0] if built else None
     docs = Path(reports_dir) / "data_docs"
 
     def validate() -> None:

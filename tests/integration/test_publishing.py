@@ -74,6 +74,29 @@ def test_a_failed_dbt_test_leaves_the_published_tables_intact(published, tmp_pat
     assert outcomes.count("published") == 2 and any(o.startswith("failed") for o in outcomes)
 
 
+def test_partial_builds_stop_clearly_or_build_and_never_record_failed_rows(published, tmp_path):
+    summary = "select run_id, input_name, outcome from run_summary order by all"
+    before = published.query(summary)
+    # A selection whose inputs exist runs: the publishing step alone republishes the last build.
+    republished = published.dbt("build", "--select", "published_warehouse")
+    assert republished.returncode == 0, republished.output[-3000:]
+    pd.testing.assert_frame_equal(published.query(summary), before)
+    # A partial build that fails is dbt's to report: it adds no failed row for the next build to publish.
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(SMALL_CUSTOMERS.read_text().replace("\t", ","))
+    failed = published.dbt("build", "--select", "stg_smartcart__customers", dbt_vars={"customers_file": str(bad)})
+    assert failed.returncode != 0 and "tab-separated" in failed.output
+    with duckdb.connect(str(published.database) + ".build", read_only=True) as connection:
+        assert connection.execute(f"select count(*) from ({summary}) where outcome like 'failed%'").fetchone()[0] == 0
+    # A selection whose inputs no build has made stops at the start, naming them (in a fresh folder).
+    (tmp_path / "fresh").mkdir()
+    fresh = type(published)(tmp_path / "fresh").dbt("build", "--select", "published_warehouse")
+    assert fresh.returncode != 0
+    assert "published_warehouse needs publication_manifest, run_summary" in fresh.output
+    assert "--select +published_warehouse" in fresh.output
+    assert not fresh.database.exists()
+
+
 def test_a_killed_build_leaves_the_published_tables_intact(published, tmp_path):
     before = snapshot(published)
     big = write_customers(generate_customers(300_000, seed=5), tmp_path / "big.tsv")
