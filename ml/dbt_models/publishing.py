@@ -38,6 +38,26 @@ def _remove(path: Path) -> None:
             leftover.unlink()
 
 
+def copy_table(connection, name: tuple[str, str, str], source: str, target_table: str) -> None:
+    """Copy one table with what dbt gave it: the column types and constraints of its contract (the table's
+    own CREATE statement, not CREATE TABLE AS) and the descriptions persist_docs wrote as comments."""
+    database, schema, table = name
+    where = "database_name = ? and schema_name = ? and table_name = ?"
+    ddl, comment = connection.execute(f"select sql, comment from duckdb_tables() where {where}", list(name)).fetchone()
+    head, _, columns = ddl.partition("(")
+    if not head.upper().startswith("CREATE TABLE"):
+        raise ValueError(f"unexpected definition of {database}.{schema}.{table}: {ddl[:80]}")
+    connection.execute(f"create table {target_table}({columns}")
+    connection.execute(f"insert into {target_table} select * from {source}")
+    if comment:
+        connection.execute(f"comment on table {target_table} is {_quote(comment)}")
+    described = connection.execute(
+        f"select column_name, comment from duckdb_columns() where {where} and comment is not null", list(name)
+    ).fetchall()
+    for column, text in described:
+        connection.execute(f"comment on column {target_table}.{_identifier(column)} is {_quote(text)}")
+
+
 def write_copy(
     connection, database: str, schema: str, tables: list[str], temporary: Path, run_id: str | None
 ) -> pd.DataFrame:
@@ -49,7 +69,7 @@ def write_copy(
         for table in tables:
             source = f"{_identifier(database)}.{_identifier(schema)}.{_identifier(table)}"
             target_table = f"{ATTACH_ALIAS}.main.{_identifier(table)}"
-            connection.execute(f"create table {target_table} as select * from {source}")
+            copy_table(connection, (database, schema, table), source, target_table)
             counts.append((table, int(connection.execute(f"select count(*) from {target_table}").fetchall()[0][0])))
         if run_id is not None and "run_summary" in tables:
             connection.execute(

@@ -62,7 +62,7 @@ features as (
         cast(accepted_campaign_1 + accepted_campaign_2 + accepted_campaign_3 + accepted_campaign_4
             + accepted_campaign_5 + accepted_last_campaign as integer) as campaigns_accepted,
         has_complained,
-        cast(recency_days as integer) as recency_days,
+        cast(recency_days as double) as recency_days,
 
         -- flags
         is_income_imputed,

@@ -70,11 +70,12 @@ final as (
         reference_date.as_of_date,
         per_customer.first_order_date,
         per_customer.last_order_date,
-        date_diff('day', coalesce(per_customer.last_order_date, per_customer.last_activity_date),
-            reference_date.as_of_date) as recency_days,
+        -- Days as double in every source (clickstream counts fractions of a day): one type per concept.
+        cast(date_diff('day', coalesce(per_customer.last_order_date, per_customer.last_activity_date),
+            reference_date.as_of_date) as double) as recency_days,
         per_customer.frequency,
         cast(per_customer.net_revenue as double) as monetary,
-        date_diff('day', per_customer.first_activity_date, reference_date.as_of_date) as tenure_days,
+        cast(date_diff('day', per_customer.first_activity_date, reference_date.as_of_date) as integer) as tenure_days,
         cast(per_customer.gross_revenue as double) as gross_revenue,
         cast(per_customer.returned_revenue as double) as returned_revenue,
         cast(coalesce(per_customer.gross_revenue / nullif(per_customer.frequency, 0), 0) as double)
