@@ -7,6 +7,7 @@ smartcart score      persona of new rows with the saved, hash-checked model (no 
 smartcart dashboard  the marketers' dashboard
 smartcart serve      the HTTP scoring API for other systems (docs/api.md)
 smartcart generate   synthetic inputs (customers, invoices, events)
+smartcart export     the published tables as Parquet, with their schema and descriptions
 """
 
 from __future__ import annotations
@@ -197,6 +198,19 @@ def command_personas(args: argparse.Namespace) -> int:
     if not warehouse.database_path(args.db).exists():
         raise UsageError(f"no warehouse at {warehouse.database_path(args.db)}: run `smartcart run` first")
     print_personas(args.db, [args.segmentation] if args.segmentation else None)
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from ml.apps.export import ExportError, export_published
+
+    try:
+        counts = export_published(Path(args.out), args.db)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
+    for table, rows in counts:
+        print(f"{table}: {rows:,} rows")
+    print(f"Exported {len(counts)} tables to {args.out} (Parquet, schema.sql, load.sql, columns.csv)")
     return 0
 
 
@@ -408,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
     serve.add_argument("--artifacts-dir", help="model folder (default: SMARTCART_ARTIFACTS_DIR or data/artifacts)")
     serve.set_defaults(handler=command_serve)
+
+    export = commands.add_parser(
+        "export", help="write the published tables as Parquet with schema.sql and columns.csv (docs/tables.md)"
+    )
+    export.add_argument("--out", required=True, help="a new or empty folder")
+    export.add_argument("--db", help="published warehouse (default: SMARTCART_DUCKDB_PATH or data/warehouse)")
+    export.set_defaults(handler=command_export)
 
     generate = commands.add_parser("generate", help="write a synthetic customer export, invoice lines or events")
     generate.add_argument("--kind", choices=["customers", "invoices", "events"], default="customers")
