@@ -68,8 +68,9 @@ def test_smartcart_export_writes_parquet_that_imports_with_its_descriptions(bund
         "select table_name, estimated_size from duckdb_tables() where database_name = current_database()"
     )
     assert {path.stem for path in out.glob("*.parquet")} == set(counts["table_name"])
-    personas = duckdb.sql(f"select count(*) from '{out / 'customer_personas.parquet'}'").fetchone()[0]
-    assert personas == bundled_build.query("select count(*) as n from customer_personas")["n"][0]
+    with duckdb.connect() as connection:
+        personas = connection.execute(f"select count(*) from '{out / 'customer_personas.parquet'}'").fetchone()[0]
+        assert personas == bundled_build.query("select count(*) as n from customer_personas")["n"][0]
     with duckdb.connect() as connection:
         connection.execute(f"import database '{out}'")
         imported = connection.execute(
