@@ -222,11 +222,17 @@ def command_generate(args: argparse.Namespace) -> int:
         lines = write_invoices(out, args.rows, seed=args.seed, date_style=args.date_style)
         print(f"wrote {lines:,} invoice lines to {out}")
     elif args.kind == "events":
-        from ml.synthetic.events import generate_events, write_events
+        import duckdb
 
-        events = generate_events(args.rows, seed=args.seed)
-        write_events(events, out)
-        print(f"wrote {len(events):,} events to {out}")
+        from ml.synthetic.events import write_events
+
+        # --out is a folder: the events split by time into --files files (e.g. one per week).
+        paths = write_events(out, args.rows, files=args.files, days=args.days, seed=args.seed, file_format=args.format)
+        # The generator plans sessions, not single events, so the count is near --rows, not exactly it.
+        listing = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
+        with duckdb.connect() as connection:
+            written = connection.execute(f"select count(*) from read_{args.format}([{listing}])").fetchall()[0][0]
+        print(f"wrote {written:,} events over {args.days} days to {len(paths)} file(s) in {out}")
     else:
         from ml.synthetic.customers import generate_customers, write_customers
 
@@ -433,7 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write a synthetic customer export, invoice lines or events")
     generate.add_argument("--kind", choices=["customers", "invoices", "events"], default="customers")
     generate.add_argument("--rows", type=int, required=True, help="customers, invoice lines or events")
-    generate.add_argument("--out", required=True)
+    generate.add_argument("--out", required=True, help="a file; for events, a folder")
+    generate.add_argument("--files", type=int, default=1, help="events: files to split them into, by time")
+    generate.add_argument("--days", type=int, default=28, help="events: days they span")
+    generate.add_argument("--format", choices=["csv", "parquet"], default="csv", help="events: file format")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument(
         "--date-style",

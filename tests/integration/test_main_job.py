@@ -29,3 +29,23 @@ def test_smartcart_run_reports_a_failed_build(build, tmp_path):
     assert result.returncode != 0
     assert "missing required column" in result.stdout + result.stderr
     assert "Nothing was built; the published warehouse is unchanged." in result.stderr
+
+
+def test_smartcart_generate_writes_every_source(build, tmp_path):
+    import duckdb
+
+    runs = {
+        "customers": (["--out", str(tmp_path / "customers.tsv")], "wrote 300 customers"),
+        "invoices": (["--out", str(tmp_path / "lines.csv")], "invoice lines to"),
+        "events": (["--out", str(tmp_path / "events"), "--files", "2", "--days", "10"], "events over 10 days to 2"),
+    }
+    for kind, (arguments, message) in runs.items():
+        result = build.smartcart("generate", "--kind", kind, "--rows", "300", *arguments)
+        assert result.returncode == 0 and message in result.stdout, result.stderr
+    written = int(
+        build.smartcart("generate", "--kind", "events", "--rows", "3000", "--out", str(tmp_path / "more"))
+        .stdout.split()[1]
+        .replace(",", "")
+    )
+    with duckdb.connect() as connection:
+        assert connection.execute(f"select count(*) from '{tmp_path / 'more'}/*.csv'").fetchall()[0][0] == written
