@@ -33,7 +33,7 @@ def export_published(out: Path, database: str | os.PathLike[str] | None = None) 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out} exists and is not an empty folder: choose a new one")
     with warehouse.connect(database) as connection:
-        catalog = connection.execute("select current_database()").fetchone()[0]
+        catalog = connection.execute("select current_database()").fetchall()[0][0]
         tables = connection.execute(
             "select table_name, estimated_size, comment from duckdb_tables() where database_name = ? "
             "and schema_name = 'main' order by table_name",
@@ -45,7 +45,7 @@ def export_published(out: Path, database: str | os.PathLike[str] | None = None) 
             [catalog],
         ).fetchall()
         counts = [
-            (name, int(connection.execute(f"select count(*) from {_identifier(name)}").fetchone()[0]))
+            (name, int(connection.execute(f"select count(*) from {_identifier(name)}").fetchall()[0][0]))
             for name, _, _ in tables
         ]
         out.mkdir(parents=True, exist_ok=True)

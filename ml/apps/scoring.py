@@ -45,6 +45,13 @@ class PersonaScorer:
             self.parameters = CompiledParameters.from_rows(parameter_rows(self.model))
         self._by_cluster = self.personas.set_index("cluster_id")
 
+    @property
+    def compiled(self) -> CompiledParameters:
+        """The compiled parameters (always set once the scorer exists)."""
+        if self.parameters is None:
+            raise RuntimeError("PersonaScorer.parameters is set in __post_init__")
+        return self.parameters
+
     @classmethod
     def from_warehouse(
         cls,
@@ -92,8 +99,8 @@ class PersonaScorer:
 
     def place(self, columns: pd.DataFrame | Mapping[str, Sequence]) -> Placement:
         """Nearest and next persona of each row of already checked model inputs (a frame or columns)."""
-        z = self.parameters.standardised(columns)
-        distances = self.parameters.distances_from(z)
+        z = self.compiled.standardised(columns)
+        distances = self.compiled.distances_from(z)
         order = np.argsort(distances, axis=1, kind="stable")
         return Placement(z, distances, order[:, 0], order[:, 1])
 
@@ -111,7 +118,7 @@ class PersonaScorer:
         result["distance_to_centroid"] = placed.distance
         result["next_persona_name"] = by_cluster.loc[runner_up, "persona_name"].to_numpy()
         result["margin_to_next_centroid"] = placed.margin
-        result["is_distance_outlier"] = placed.distance > self.parameters.distance_threshold
+        result["is_distance_outlier"] = placed.distance > self.compiled.distance_threshold
         for cluster, name in by_cluster["persona_name"].items():
             result[f"distance_to_{slug(name)}"] = placed.distances[:, int(cluster)]
         result["model_version"] = self.model_version
@@ -122,8 +129,8 @@ class PersonaScorer:
     ) -> list[list[dict]]:
         """Per row, up to ``top`` model inputs that pull it towards its persona rather than the next one,
         strongest first, with the row's value and whether it is above or below the fitted average."""
-        names, _ = self.parameters.feature_matrix
-        pulls = self.parameters.pull_towards(placed.z, placed.nearest, placed.runner_up)
+        names, _ = self.compiled.feature_matrix
+        pulls = self.compiled.pull_towards(placed.z, placed.nearest, placed.runner_up)
         strongest = np.argsort(-pulls, axis=1, kind="stable")[:, :top]
         numeric = set(self.segmentation.config.numeric_features)
         values = {name: list(np.asarray(columns[name]).tolist()) for name in names}
@@ -138,7 +145,7 @@ class PersonaScorer:
                 value = _plain(values[feature][row])
                 reason = {"feature": feature, "value": value, "pull": round(pull, 4)}
                 if feature in numeric:
-                    reason["compared_with_fit"] = _side(float(value), self.parameters, feature)
+                    reason["compared_with_fit"] = _side(float(value), self.compiled, feature)
                 reasons.append(reason)
             explained.append(reasons)
         return explained

@@ -31,17 +31,17 @@ def fit_model(
     dbt, session, registry: str, settings: str, artifacts_dir: str, samples, catalogue, traits, feature_labels
 ) -> pd.DataFrame:
     """``registry`` and ``settings`` are the JSON the model's config renders from the dbt vars."""
-    settings = json.loads(settings)
-    registry = parse_registry(json.loads(registry))
+    parsed_settings = json.loads(settings)
+    segmentations = parse_registry(json.loads(registry))
     previous = session.execute(f"select * from {dbt.this}").df() if dbt.is_incremental else None
     return fit_segmentations(
-        registry,
+        segmentations,
         samples.df(),
         previous,
         catalogue.df(),
         traits.df(),
         feature_labels.df(),
         artifacts_dir,
-        settings,
+        parsed_settings,
         previous_recommendations(session, dbt.this.schema),
     )

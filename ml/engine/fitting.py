@@ -252,7 +252,7 @@ def fit_one(
         },
     )
     metrics = {**model.metrics_, "rows_available": eligible_rows}
-    model_records = [
+    model_records: list[dict] = [
         {"item": "fitted_at", "text": fitted_at},
         {"item": "fit_seconds", "value": round(time.perf_counter() - started, 3)},
         {"item": "refit_reason", "text": reason},
@@ -323,7 +323,7 @@ def fit_one(
     distances = model.transform(inputs)
     own = distances[np.arange(len(inputs)), model.labels_]
     ordered = np.sort(distances, axis=1)
-    fit_statistics = [
+    fit_statistics: list[dict] = [
         {"item": "mean_distance_to_centroid", "value": float(own.mean())},
         {"item": "low_margin_share", "value": float(np.mean((ordered[:, 1] - ordered[:, 0]) < LOW_MARGIN))},
         # Recorded so that the drift check (segment_drift) counts low-margin members with the same bar.
@@ -412,6 +412,8 @@ def fit_segmentations(
             (recommendations or {}).get(segmentation.name),
         )
         if reason is None:
+            # refit_decision keeps a model only where there is one (no stored model is a reason to fit).
+            assert before is not None
             log.info("segmentation %s: scoring with stored model %s", segmentation.name, before.model_version)
             continue
         own = samples[samples["segmentation_name"] == segmentation.name]

@@ -91,7 +91,7 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         if not categorical:
             values = validate_data(self, X, reset=reset, dtype=np.float64)
             names = (
-                [str(n) for n in self.feature_names_in_]
+                [str(n) for n in getattr(self, "feature_names_in_")]  # noqa: B009 - set by validate_data
                 if hasattr(self, "feature_names_in_")
                 else [f"x{i}" for i in range(values.shape[1])]
             )

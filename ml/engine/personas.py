@@ -84,6 +84,7 @@ def match_personas(
 
     details = catalogue.set_index("persona_name")
     records, used_names = [], set()
+    record: tuple[str, float | None, bool, str, str]
     for cluster in wide.index:
         persona, match = assigned.get(int(cluster), (None, float("-inf")))
         if persona is not None and match >= min_match_score:

@@ -142,6 +142,6 @@ def resolve_format(column: ColumnSpec, values: pd.Series, setting: str | None = 
             + ", ".join("count(*) filter (where try_strptime(value, ?) is null)" for _ in column.formats)
             + " from head_values",
             list(column.formats),
-        ).fetchone()
+        ).fetchall()[0]
     failures = list(counts)
     return column.formats[failures.index(min(failures))]

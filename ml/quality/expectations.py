@@ -113,7 +113,8 @@ def run_suite(context, name: str, frame: pd.DataFrame, expectations: list, with_
     batch = asset.add_batch_definition_whole_dataframe(f"{name}_whole")
     suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if with_docs else []
+    # list, not list[UpdateDataDocsAction]: Checkpoint takes a list of any ValidationAction.
+    actions: list = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if with_docs else []
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"{name}_checkpoint",

@@ -86,7 +86,7 @@ def _blocking_expectations(contract: InputContract, frame: pd.DataFrame, formats
 
     meta = {"severity": BLOCKING}
     present = set(frame.columns)
-    expectations = [
+    expectations: list[gx.expectations.Expectation] = [
         gx.expectations.ExpectTableRowCountToBeBetween(
             min_value=1, meta={**meta, "description": "has no data rows (header only)"}
         )
@@ -162,7 +162,7 @@ def _row_expectations(contract: InputContract, typed: pd.DataFrame, as_of_date: 
     import great_expectations as gx
 
     meta = {"severity": ROW}
-    expectations = []
+    expectations: list[gx.expectations.Expectation] = []
     for column in contract.columns:
         if column.name not in typed.columns:
             continue
@@ -218,7 +218,7 @@ def _as_of_date_rules(contract: InputContract, typed: pd.DataFrame, as_of_date: 
     if not column_name or column_name not in typed.columns:
         return []
     as_of = pd.Timestamp(as_of_date) if as_of_date else default_as_of_date(typed[column_name])
-    expectations = []
+    expectations: list[gx.expectations.Expectation] = []
     for column in contract.columns:
         if column.name not in typed.columns:
             continue

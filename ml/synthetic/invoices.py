@@ -68,7 +68,7 @@ def plan(n_lines: int, seed: int, customers: int | None = None) -> tuple[pd.Data
         rng.uniform(0, 0.5, n_customers) * period_minutes,
         rng.uniform(0, 1, n_customers) * (period_minutes - window),
     )
-    customers = pd.DataFrame(
+    people = pd.DataFrame(
         {
             "customer_id": 12346 + rng.permutation(n_customers * 2)[:n_customers],
             "group": np.array(names)[group],
@@ -83,7 +83,7 @@ def plan(n_lines: int, seed: int, customers: int | None = None) -> tuple[pd.Data
     n_invoices = max(int(n_lines * 0.75 / LINES_PER_INVOICE), n_customers)
     # Every customer orders at least once; the rest of the invoices follow the activity weights.
     owners = np.concatenate([np.arange(n_customers), rng.choice(n_customers, n_invoices - n_customers, p=weights)])
-    minute = customers["first_minute"].to_numpy()[owners] + rng.uniform(0, 1, len(owners)) * window[owners]
+    minute = people["first_minute"].to_numpy()[owners] + rng.uniform(0, 1, len(owners)) * window[owners]
     basket = np.maximum(1, rng.geometric(1 / LINES_PER_INVOICE, len(owners)) * params[owners, 2] / 1.5).astype(int)
     # Big spenders have big baskets, so the line count overshoots: keep invoices up to the target lines
     # (the first n_customers, one per customer, always stay).
@@ -106,7 +106,7 @@ def plan(n_lines: int, seed: int, customers: int | None = None) -> tuple[pd.Data
     )
     invoices = invoices.sort_values(["timestamp", "customer_index"], kind="stable").reset_index(drop=True)
     invoices["invoice_no"] = (536365 + np.arange(len(invoices))).astype(str)
-    return customers, invoices
+    return people, invoices
 
 
 def generate_invoices(
@@ -114,7 +114,7 @@ def generate_invoices(
 ) -> pd.DataFrame:
     """About ``n_lines`` invoice lines as text columns, exactly as an export would write them."""
     rng = np.random.default_rng(seed + 1)
-    customers, invoices = plan(n_lines, seed, customers)
+    people, invoices = plan(n_lines, seed, customers)
     n_products = 3_900
     product_codes = np.array([f"{20000 + i * 17 % 70000:05d}{'' if i % 5 else 'A'}" for i in range(n_products)])
     product_prices = np.round(np.exp(rng.normal(0.9, 0.8, n_products)), 2).clip(0.06, 300)
@@ -126,7 +126,7 @@ def generate_invoices(
     product = rng.choice(n_products, len(line_invoice), p=popularity)
     owner = invoices["customer_index"].to_numpy()[line_invoice]
     has_customer = owner >= 0
-    factor = np.where(has_customer, customers["basket_factor"].to_numpy()[np.maximum(owner, 0)], 1.0)
+    factor = np.where(has_customer, people["basket_factor"].to_numpy()[np.maximum(owner, 0)], 1.0)
     quantity = np.maximum(1, (rng.geometric(0.15, len(line_invoice)) * factor).astype(int))
     lines = pd.DataFrame(
         {
@@ -201,13 +201,13 @@ def generate_invoices(
             + ":"
             + stamps.dt.strftime("%M")
         )
-    ids = customers["customer_id"].to_numpy()
+    ids = people["customer_id"].to_numpy()
     owner = table["owner"].to_numpy()
     customer_text = ids[np.maximum(owner, 0)].astype(str)
     if date_style == "iso":
         customer_text = np.char.add(customer_text, ".0")  # as the copies that went through a float column
     customer_text = np.where(owner >= 0, customer_text.astype(object), None)
-    countries = customers["country"].to_numpy()
+    countries = people["country"].to_numpy()
     return pd.DataFrame(
         {
             "InvoiceNo": table["InvoiceNo"].to_numpy(),

@@ -115,9 +115,9 @@ def features_from_export(rows: Columns, context: ExportContext) -> Columns:
     """customer_features' model inputs for validated export rows (records.py has checked types and ranges)."""
     check_dates(rows, context)
     spend = {name: rows[column].astype(float) for name, column in SPEND_COLUMNS.items()}
-    spend_total = sum(spend.values())
+    spend_total: np.ndarray = np.add.reduce(list(spend.values()))
     channels = {name: rows[column].astype(float) for name, column in CHANNEL_COLUMNS.items()}
-    purchases_total = sum(channels.values())
+    purchases_total: np.ndarray = np.add.reduce(list(channels.values()))
     children = rows["Kidhome"] + rows["Teenhome"]
     partner = np.array([context.lives_with_partner[v.lower()] for v in rows["Marital_Status"]], dtype=bool)
     income = rows["Income"]
@@ -141,7 +141,7 @@ def features_from_export(rows: Columns, context: ExportContext) -> Columns:
     deals = rows["NumDealsPurchases"].astype(float)
     features["deal_purchases_share"] = np.minimum(1.0, _share(deals, purchases_total))
     features["web_visits_per_month"] = rows["NumWebVisitsMonth"]
-    features["campaigns_accepted"] = sum(rows[column] for column in CAMPAIGN_COLUMNS)
+    features["campaigns_accepted"] = np.add.reduce([rows[column] for column in CAMPAIGN_COLUMNS])
     features["has_complained"] = rows["Complain"] == 1
     features["recency_days"] = rows["Recency"]
     return features

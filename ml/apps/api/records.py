@@ -105,7 +105,8 @@ def record_model(segmentation: Segmentation) -> type[BaseModel]:
         fields.update({name: (Annotated[float, AfterValidator(_finite)], ...) for name in config.numeric_features})
         fields.update({name: (str | None, None) for name in config.categorical_features})
         doc = f"The model inputs of one {segmentation.entity_label[:-1]} of {segmentation.title}."
-    return create_model(title, __base__=Strict, __doc__=doc, **fields)
+    # Fields are built at run time from the registry: beyond what a type checker can follow.
+    return create_model(title, __base__=Strict, __doc__=doc, **fields)  # type: ignore[call-overload]
 
 
 def request_model(segmentation: Segmentation, max_records: int) -> type[BaseModel]:
@@ -113,7 +114,7 @@ def request_model(segmentation: Segmentation, max_records: int) -> type[BaseMode
     return create_model(
         f"{segmentation.name.title()}ScoreRequest",
         __base__=Strict,
-        records=(list[record], Field(min_length=1, max_length=max_records)),
+        records=(list[record], Field(min_length=1, max_length=max_records)),  # type: ignore[valid-type]
     )
 
 

@@ -215,22 +215,31 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
     name = segmentation.name
     key = segmentation.entity_key
     request_model = records.request_model(segmentation, max_records)
-    result_model = create_model(f"{name.title()}ScoredRecord", __base__=records.ScoredRecord, **{key: (Any, ...)})
+    # Models built at run time (the key column is the registry's): beyond what a type checker can follow.
+    result_model = create_model(
+        f"{name.title()}ScoredRecord",
+        __base__=records.ScoredRecord,
+        **{key: (Any, ...)},  # type: ignore[call-overload]
+    )
     response_model = create_model(
-        f"{name.title()}ScoreResponse", __base__=records.ScoreResponse, results=(list[result_model], ...)
+        f"{name.title()}ScoreResponse",
+        __base__=records.ScoreResponse,
+        results=(list[result_model], ...),  # type: ignore[valid-type]
     )
     raw_rows = name in records.RAW_ROW_SEGMENTATIONS
 
-    async def score(body: request_model) -> JSONResponse:  # type: ignore[valid-type]
+    async def score(body: request_model) -> Response:  # type: ignore[valid-type]
         snapshot = published.current()
         scorer = snapshot.scorers.get(name)
         if scorer is None:
             return _unavailable(name, snapshot)
         try:
             if raw_rows:
-                columns = features_from_export(export_columns(body.records), snapshot.export_context)
+                if snapshot.export_context is None:
+                    return _unavailable(name, snapshot)
+                columns = features_from_export(export_columns(body.records), snapshot.export_context)  # type: ignore[attr-defined]
             else:
-                columns = model_input_columns(body.records, segmentation)
+                columns = model_input_columns(body.records, segmentation)  # type: ignore[attr-defined]
         except RecordProblem as problem:
             detail = {"record": problem.index, "field": problem.field, "value": problem.value}
             detail["message"] = problem.reason

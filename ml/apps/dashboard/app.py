@@ -118,7 +118,9 @@ def page_value() -> None:
         st.info(NOT_BUILT)
         return
     titles = {name: data.registry().get(name).title for name in sources}
-    name = st.selectbox("Source", sources, format_func=titles.get, key="value_segmentation")
+    name = st.selectbox("Source", list(sources), format_func=lambda key: titles[key], key="value_segmentation")
+    if name is None:
+        return
     value = ValueData(literal(name), lambda sql: data.read(sql, DATABASE))
     check = value.sufficiency.iloc[0]
     message = f"{check['message'][0].upper()}{check['message'][1:]}."
@@ -180,6 +182,8 @@ def page_changes() -> None:
         st.info(NOT_BUILT)
         return
     name = choose_segmentation("changes_segmentation")
+    if name is None:
+        return
     segmentation = project.registry().get(name)
     migrations, drift, recommendation = changes_since_last_run(literal(name), lambda sql: data.read(sql, DATABASE))
     if len(recommendation):
@@ -343,8 +347,8 @@ def page_score() -> None:
             column = columns[i % 3]
             label = feature.replace("_", " ")
             if feature in typical and _is_flag(typical[feature]):
-                default = bool(typical[feature].astype(float).median() >= 0.5)
-                answer = column.selectbox(label, ["no", "yes"], index=int(default), key=f"in_{feature}")
+                usually_yes = bool(typical[feature].astype(float).median() >= 0.5)
+                answer = column.selectbox(label, ["no", "yes"], index=int(usually_yes), key=f"in_{feature}")
                 values[feature] = 1.0 if answer == "yes" else 0.0
             else:
                 default = float(typical[feature].median()) if feature in typical else 0.0
