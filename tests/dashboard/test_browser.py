@@ -7,6 +7,7 @@ SMARTCART_SCREENSHOT_DIR (default: the test's temporary folder); docs/dashboard.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -41,11 +42,16 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(dashboard_build, tmp_path_factory):
+    yield from serve_dashboard(dashboard_build.database, dashboard_build.artifacts, tmp_path_factory)
+
+
+def serve_dashboard(database: Path, artifacts: Path, tmp_path_factory):
+    """`smartcart dashboard` on a free port, on ``database``; yields its URL until the test is done."""
     port = free_port()
     env = {
         **os.environ,
-        "SMARTCART_DUCKDB_PATH": str(dashboard_build.database),
-        "SMARTCART_ARTIFACTS_DIR": str(dashboard_build.artifacts),
+        "SMARTCART_DUCKDB_PATH": str(database),
+        "SMARTCART_ARTIFACTS_DIR": str(artifacts),
     }
     command = [
         str(Path(sys.executable).parent / "smartcart"),
@@ -74,6 +80,10 @@ def server(dashboard_build, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server):
+    yield from browse(server)
+
+
+def browse(url: str):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
@@ -82,7 +92,7 @@ def page(server):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.set_default_timeout(120_000)
-        tab.goto(server)
+        tab.goto(url)
         yield tab
         browser.close()
 
@@ -117,7 +127,20 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
         page.get_by_role("heading", name=persona).first.wait_for()
     page.get_by_text("Invoices (RFM)").first.wait_for()
     page.get_by_text("Strategy:").nth(4).wait_for()  # at least five persona cards rendered
+    # Medians compared in plain words, never "0.0 sd".
+    assert page.get_by_text(re.compile(r"(about|above|below) average")).count() > 0
+    assert page.get_by_text(re.compile(r"\d sd\b")).count() == 0
     page.screenshot(path=str(shots / "overview.png"), full_page=True)
+    # A campaign list: the first persona card's members as CSV, every one of them.
+    button = page.get_by_role("button", name="(CSV)").first
+    expected = int(button.inner_text().split()[1].replace(",", ""))
+    with page.expect_download() as download:
+        button.click()
+    members = tmp_path / "members.csv"
+    download.value.save_as(members)
+    rows = members.read_text().splitlines()
+    assert len(rows) == expected + 1 and "persona_name" in rows[0]
+    assert len({row.split(",")[rows[0].split(",").index("persona_id")] for row in rows[1:]}) == 1
 
     # Model evaluation: curves, live re-clustering with the k slider, PCA, spend bands.
     go_to(page, "Model evaluation")
@@ -172,3 +195,31 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
     ]
     assert any(page.get_by_text(f"Persona: {p}").count() for p in personas)
     page.screenshot(path=str(shots / "score.png"), full_page=True)
+
+    # The customer form: yes/no controls for flags, starting at the median member; the strategy with the answer.
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Customer profiles").click()
+    settle(page)
+    # Most customers of the export are parents: the yes/no control starts at yes.
+    expect(page.get_by_role("combobox", name="is parent")).to_have_value("yes")
+    page.get_by_role("button", name="Score").click()
+    page.get_by_text("Persona:").wait_for()
+    page.get_by_text("Strategy:").first.wait_for()
+
+
+def test_a_missing_warehouse_says_what_to_do_in_a_real_browser(page, tmp_path, tmp_path_factory):
+    server = serve_dashboard(tmp_path / "nothing.duckdb", tmp_path / "artifacts", tmp_path_factory)
+    url = next(server)
+    tab = page.context.browser.new_page()  # the module's browser: one Playwright per thread
+    try:
+        tab.goto(url)
+        tab.get_by_role("heading", name="Personas").wait_for()
+        tab.get_by_text("Nothing has been built yet").wait_for()
+        for name in ("Model evaluation", "Score a customer", "Changes", "Value"):
+            tab.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+            tab.get_by_role("heading", name=name).wait_for()
+            tab.get_by_text("Nothing has been built yet").wait_for()
+        assert tab.get_by_text("Traceback").count() == 0
+    finally:
+        tab.close()
+        server.close()
