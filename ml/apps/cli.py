@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import sys
+import time
 from pathlib import Path
 
 import ml
@@ -175,18 +176,28 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0 if validate(args) else 1
 
 
+def step(number: int, text: str, started: float | None = None) -> float:
+    """A progress line of the main job's three steps (dbt prints its own line per model in step 2)."""
+    took = f" (previous step: {time.monotonic() - started:.1f} s)" if started is not None else ""
+    print(f"\n[{number}/3] {text}{took}", flush=True)
+    return time.monotonic()
+
+
 def command_run(args: argparse.Namespace) -> int:
     dbt_vars = dbt_vars_from(args)
     print_inputs(args)
+    started = step(1, "Validating the inputs (Great Expectations)")
     if not validate(args):
         print("Nothing was built; the published warehouse is unchanged.", file=sys.stderr)
         return 1
     database = str(warehouse.database_path(args.db))
     arguments = ["build", *(["--full-refresh"] if args.full_refresh else [])]
+    started = step(2, "Building with dbt: cleaning, features, fits, scoring, personas, value, report", started)
     code = run_dbt(arguments, dbt_vars, {"SMARTCART_DUCKDB_PATH": database}).returncode
     if code != 0:
         print(f"dbt build failed (exit {code}); the messages above name the file and column.", file=sys.stderr)
         return code
+    step(3, f"Published {database}: the personas", started)
     print_personas(database)
     print_customer_value_status(database)
     print_refit_recommendations(database)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import SMALL_CUSTOMERS
@@ -18,6 +20,9 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
         "Customer value (predicted CLV" in result.stdout and "  clickstream: no customer value figures" in result.stdout
     )
     assert result.stdout.startswith("Inputs:") and str(SMALL_CUSTOMERS) in result.stdout.splitlines()[1]
+    # Its own progress: three numbered steps, each with the time the previous one took.
+    steps = [line for line in result.stdout.splitlines() if re.match(r"\[\d/3\] ", line)]
+    assert [line[:5] for line in steps] == ["[1/3]", "[2/3]", "[3/3]"] and "previous step:" in steps[2]
     for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
         assert persona in result.stdout
 
