@@ -55,13 +55,15 @@ def _patterns(columns: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np
     return {name: grouped[name].to_numpy(float) for name in columns}, grouped["weight"].to_numpy(float)
 
 
-def _maximise(log_likelihood, gradient, start: np.ndarray, data, weights: np.ndarray) -> tuple[np.ndarray, float, int]:
-    """Maximise the mean log-likelihood over log-parameters (keeps every parameter positive).
+def _maximise(model: str, names: tuple[str, ...], log_likelihood, gradient, data, weights: np.ndarray) -> Fit:
+    """Maximise the mean log-likelihood over log-parameters (keeps every parameter positive), from the fixed
+    start 1 for every parameter in ``names``.
 
     ``gradient(params, *data)`` gives each row's derivatives by each parameter: with the exact gradient,
     BFGS needs one likelihood evaluation per step instead of one per parameter more, and converges to a
     tolerance a numerical gradient cannot reach (tests check it against finite differences)."""
     total = weights.sum()
+    start = np.zeros(len(names))
 
     def objective(log_params: np.ndarray) -> float:
         value = -(weights * log_likelihood(np.exp(log_params), *data)).sum() / total
@@ -89,7 +91,8 @@ def _maximise(log_likelihood, gradient, start: np.ndarray, data, weights: np.nda
         best = min((best, rough, polished), key=lambda candidate: candidate.fun)
     if not np.isfinite(best.fun) or best.fun >= 1e299:
         raise FitError("the likelihood could not be evaluated at any parameter value tried")
-    return np.exp(best.x), -best.fun * total, iterations
+    values = dict(zip(names, map(float, np.exp(best.x)), strict=True))
+    return Fit(model, values, -best.fun * total, int(total), iterations)
 
 
 def repeat_purchase_log_likelihood(params, x, t_x, big_t, model: str = "bg_nbd") -> np.ndarray:
@@ -145,19 +148,13 @@ def fit_repeat_purchases(frequency, recency, age, model: str = "bg_nbd") -> Fit:
     data, weights = _patterns({"x": np.asarray(frequency), "t_x": np.asarray(recency), "T": np.asarray(age)})
     if weights.sum() < 10 or not (data["x"] > 0).any():
         raise FitError("a repeat-purchase model needs at least 10 customers, some of whom bought again")
-    values, log_likelihood, iterations = _maximise(
+    return _maximise(
+        model,
+        REPEAT_PURCHASE_PARAMETERS,
         lambda params, x, t_x, big_t: repeat_purchase_log_likelihood(params, x, t_x, big_t, model),
         lambda params, x, t_x, big_t: repeat_purchase_gradient(params, x, t_x, big_t, model),
-        np.zeros(4),
         (data["x"], data["t_x"], data["T"]),
         weights,
-    )
-    return Fit(
-        model,
-        dict(zip(REPEAT_PURCHASE_PARAMETERS, map(float, values), strict=True)),
-        log_likelihood,
-        int(weights.sum()),
-        iterations,
     )
 
 
@@ -176,16 +173,7 @@ def nbd_gradient(params, x, big_t) -> np.ndarray:
 
 def fit_no_dropout(frequency, age) -> Fit:
     data, weights = _patterns({"x": np.asarray(frequency), "T": np.asarray(age)})
-    values, log_likelihood, iterations = _maximise(
-        nbd_log_likelihood, nbd_gradient, np.zeros(2), (data["x"], data["T"]), weights
-    )
-    return Fit(
-        "nbd",
-        dict(zip(NBD_PARAMETERS, map(float, values), strict=True)),
-        log_likelihood,
-        int(weights.sum()),
-        iterations,
-    )
+    return _maximise("nbd", NBD_PARAMETERS, nbd_log_likelihood, nbd_gradient, (data["x"], data["T"]), weights)
 
 
 def fit_purchases_or_no_dropout(frequency, recency, age, model: str) -> Fit:
@@ -228,15 +216,8 @@ def fit_spend(frequency, mean_spend) -> Fit:
     data, weights = _patterns({"x": x[keep], "m": m[keep]})
     if weights.sum() < 10:
         raise FitError("the spend model needs at least 10 customers with a repeat purchase of positive value")
-    values, log_likelihood, iterations = _maximise(
-        spend_log_likelihood, spend_gradient, np.zeros(3), (data["x"], data["m"]), weights
-    )
-    return Fit(
-        "gamma_gamma",
-        dict(zip(SPEND_PARAMETERS, map(float, values), strict=True)),
-        log_likelihood,
-        int(weights.sum()),
-        iterations,
+    return _maximise(
+        "gamma_gamma", SPEND_PARAMETERS, spend_log_likelihood, spend_gradient, (data["x"], data["m"]), weights
     )
 
 
