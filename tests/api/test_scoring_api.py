@@ -161,3 +161,102 @@ def test_features_from_an_export_row_equal_customer_features_bit_for_bit(bundled
             assert (got == want).all(), column
         else:
             assert np.array_equal(got.astype(float), want.astype(float)), column
+
+
+def invoice_line_records(build, customers=None) -> list[dict]:
+    """Each customer's accepted lines from the published invoice_lines, as the API takes them."""
+    lines = build.query(
+        "select customer_id, invoice_no, stock_code, product_description, quantity, invoiced_at, unit_price, country "
+        "from invoice_lines where customer_id is not null order by line_number"
+    )
+    if customers is not None:
+        lines = lines[lines["customer_id"].isin(list(customers))]
+    records = []
+    for customer_id, group in lines.groupby("customer_id", sort=True):
+        rows = [
+            {
+                "InvoiceNo": line.invoice_no,
+                "StockCode": line.stock_code,
+                "Description": line.product_description,
+                "Quantity": int(line.quantity),
+                "InvoiceDate": line.invoiced_at.isoformat(),
+                "UnitPrice": float(line.unit_price),
+                "Country": line.country,
+            }
+            for line in group.itertuples()
+        ]
+        records.append({"customer_id": int(customer_id), "lines": rows})
+    return records
+
+
+def test_invoice_lines_give_the_persona_features_and_value_the_warehouse_holds(bundled_server, bundled_build):
+    members = bundled_build.query("select customer_id, persona_id, distance_to_centroid from invoice_customer_personas")
+    records = invoice_line_records(bundled_build, members["customer_id"])
+    assert len(records) == len(members) > 1500
+    # 200 customers per request keeps each body well under the 8 MiB limit.
+    scored = score_all(bundled_server, "invoices", records, "customer_id", batch=200)
+    assert_same_personas(scored, members, "customer_id")
+
+    features = bundled_build.query(
+        "select customer_id, recency_days, frequency, monetary from invoice_customer_features"
+    )
+    computed = dict(zip(scored["customer_id"], scored["model_inputs"], strict=True))
+    for row in features.itertuples():
+        inputs = computed[row.customer_id]
+        assert inputs["recency_days"] == row.recency_days and inputs["frequency"] == row.frequency, row
+        assert inputs["monetary"] == pytest.approx(row.monetary, rel=1e-12), row
+
+    value = bundled_build.query(
+        "select customer_id, predicted_clv, expected_purchases, probability_alive, churn_risk_band, horizon_days "
+        "from customer_value where segmentation_name = 'invoices'"
+    ).set_index("customer_id")
+    with_value = scored[scored["value"].notna()]
+    assert set(with_value["customer_id"]) == set(value.index), "a value exactly where the warehouse has one"
+    for row in with_value.itertuples():
+        expected = value.loc[row.customer_id]
+        assert row.value["predicted_clv"] == pytest.approx(expected.predicted_clv, rel=1e-7)
+        assert row.value["expected_purchases"] == pytest.approx(expected.expected_purchases, rel=1e-7)
+        assert row.value["probability_alive"] == pytest.approx(expected.probability_alive, rel=1e-9)
+        assert (row.value["churn_risk_band"], row.value["horizon_days"]) == (
+            expected.churn_risk_band,
+            expected.horizon_days,
+        )
+    without = scored[scored["value"].isna()]
+    assert not without.empty and without["value_note"].str.contains("no sale").all()
+
+
+def test_invoice_lines_are_checked_as_the_build_checks_them(bundled_server, bundled_build):
+    (record,) = invoice_line_records(bundled_build, [17850])
+    line = record["lines"][0]
+
+    def refused(records) -> dict:
+        return refusal(bundled_server.post("/v1/score/invoices", json={"records": records}), 422)["detail"][0]
+
+    def with_line(**changes) -> dict:
+        return {**record, "lines": [*record["lines"], {**line, **changes}]}
+
+    detail = refused([record, with_line(Quantity=0)])
+    assert (detail["record"], detail["field"], detail["value"]) == (1, f"lines.{len(record['lines'])}.Quantity", 0)
+    detail = refused([with_line(InvoiceDate="12/1/2010 8:26")])
+    assert detail["field"].endswith("InvoiceDate") and "ISO 8601" in detail["message"]
+    detail = refused([with_line(InvoiceDate="2099-01-01T10:00:00")])
+    assert detail["field"].endswith("InvoiceDate") and "as-of date" in detail["message"]
+    detail = refused([with_line(CustomerID=12345)])
+    assert detail["field"].endswith("CustomerID") and detail["value"] == 12345
+    detail = refused([{**record, "recency_days": 3}])
+    assert detail["record"] == 0 and "not both" in detail["message"]
+    detail = refused([{"customer_id": 1, "frequency": 2}])
+    assert "missing recency_days, monetary" in detail["message"]
+    postage = {**line, "StockCode": "POST", "Quantity": 1}
+    detail = refused([{"customer_id": 1, "lines": [postage]}])
+    assert detail["field"] == "lines" and "no sale or cancellation" in detail["message"]
+
+    # A repeated line counts once, as the build's duplicate rule says; a model-input record has no value.
+    answer = bundled_server.post(
+        "/v1/score/invoices",
+        json={
+            "records": [record, with_line(), {"customer_id": 2, "recency_days": 5, "frequency": 3, "monetary": 90.0}]
+        },
+    ).json()["results"]
+    assert answer[0]["value"] == answer[1]["value"] and answer[0]["persona_id"] == answer[1]["persona_id"]
+    assert answer[2]["value"] is None and "invoice lines" in answer[2]["value_note"]

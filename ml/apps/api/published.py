@@ -10,6 +10,7 @@ a reload fails, the previous snapshot keeps serving and /health reports the erro
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import pandas as pd
 from ml import project
 from ml.apps import warehouse
 from ml.apps.api.customer_export import ExportContext
+from ml.apps.api.invoice_history import InvoiceContext
+from ml.apps.api.value_model import ValueModel
 from ml.apps.scoring import PersonaScorer
 from ml.engine.artifacts import ArtifactIntegrityError
 
@@ -30,6 +33,8 @@ class Snapshot:
     scorers: dict[str, PersonaScorer] = field(default_factory=dict)
     personas: dict[str, pd.DataFrame] = field(default_factory=dict)
     export_context: ExportContext | None = None
+    invoice_context: InvoiceContext | None = None
+    value_models: dict[str, ValueModel | None] = field(default_factory=dict)  # None: the build fitted none
     problems: dict[str, str] = field(default_factory=dict)  # segmentation (or "warehouse") -> why unavailable
 
 
@@ -43,8 +48,8 @@ def file_identity(path: Path) -> tuple | None:
 
 def load_snapshot(database: Path, artifacts_dir: str | None, identity: tuple | None) -> Snapshot:
     """Every segmentation's hash-checked model and personas, read through one connection."""
-    scorers, personas, problems = {}, {}, {}
-    context = None
+    scorers, personas, problems, value_models = {}, {}, {}, {}
+    context = invoice_context = None
     try:
         with warehouse.connect(database) as connection:
             for segmentation in project.registry():
@@ -56,9 +61,15 @@ def load_snapshot(database: Path, artifacts_dir: str | None, identity: tuple | N
                     problems[name] = str(error)
             if "customers" in scorers:
                 context = ExportContext.from_warehouse(connection)
+            if "invoices" in scorers:
+                invoice_context = InvoiceContext.from_warehouse(connection)
+                try:
+                    value_models["invoices"] = ValueModel.from_warehouse("invoices", connection)
+                except warehouse.NotBuiltError:  # a warehouse built before value models existed
+                    value_models["invoices"] = None
     except warehouse.NotBuiltError as error:
         problems["warehouse"] = str(error)
-    return Snapshot(identity, scorers, personas, context, problems)
+    return Snapshot(identity, scorers, personas, context, invoice_context, value_models, problems)
 
 
 class PublishedModels:
@@ -88,5 +99,5 @@ class PublishedModels:
                     # and do not retry until the published file changes again.
                     self.reload_error = "; ".join(f"{name}: {fresh.problems.get(name, '?')}" for name in sorted(lost))
                     old = self._snapshot
-                    self._snapshot = Snapshot(identity, old.scorers, old.personas, old.export_context, old.problems)
+                    self._snapshot = dataclasses.replace(old, identity=identity)
         return self._snapshot

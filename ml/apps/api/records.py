@@ -3,8 +3,10 @@
 A segmentation whose raw rows the API can turn into model inputs (customers: one export row per customer,
 see customer_export.py) takes records with exactly the columns, types and rules of its dbt source
 declaration, the same contract the build's input gate enforces. Any other segmentation takes its model
-inputs directly (invoices: a customer's recency_days, frequency and monetary). Unknown fields are refused,
-so a misspelt field name is a 422 naming it, never a silently missing input.
+inputs directly (invoices: a customer's recency_days, frequency and monetary). A segmentation of
+HISTORY_SEGMENTATIONS also takes the entity's raw rows (invoices: the customer's invoice lines, with the
+columns of the Online Retail file), from which the API computes its model inputs and its predicted value.
+Unknown fields are refused, so a misspelt field name is a 422 naming it, never a silently missing input.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from ml.apps.api.customer_export import COLUMNS_USED
 from ml.engine.registry import Segmentation
@@ -21,6 +23,8 @@ from ml.quality.contract import ColumnSpec, load_contract, seed_values
 
 # Segmentations scored from raw source rows; every other one from its model inputs.
 RAW_ROW_SEGMENTATIONS = ("customers",)
+# Segmentations whose records may carry the entity's raw rows (in the named field) instead of model inputs.
+HISTORY_SEGMENTATIONS = {"invoices": "lines"}
 
 PYTHON_TYPES = {"bigint": int, "integer": int, "smallint": int, "double": float, "float": float, "varchar": str}
 
@@ -67,10 +71,28 @@ def _finite(value: float) -> float:
     return value
 
 
+def _not_zero(value):
+    if value == 0:
+        raise ValueError("must not be 0")
+    return value
+
+
+def _iso_timestamp(value):
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not a date and time written ISO 8601 (2010-12-01T08:26:00)") from None
+    raise ValueError("must be a date and time written ISO 8601 (2010-12-01T08:26:00) as a string")
+
+
 def _column_field(column: ColumnSpec, used: frozenset[str]) -> tuple[Any, Any]:
     """The pydantic annotation and default of one contract column."""
     if column.data_type == "date":
         annotation: Any = Annotated[dt.date, _date_in(column.date_format or "%Y-%m-%d")]
+    elif column.data_type == "timestamp":
+        # One unambiguous format over JSON (files may write 12/1/2010 8:26, or 1/12/2010 8:26).
+        annotation = Annotated[dt.datetime, BeforeValidator(_iso_timestamp)]
     else:
         annotation = PYTHON_TYPES.get(column.data_type, str)
         constraints = []
@@ -80,6 +102,8 @@ def _column_field(column: ColumnSpec, used: frozenset[str]) -> tuple[Any, Any]:
             constraints.append(_one_of(column.allowed_values))
         if column.accepted_values_seed:
             constraints.append(_in_seed(column.accepted_values_seed))
+        if column.not_zero:
+            constraints.append(AfterValidator(_not_zero))
         ge = column.min_value
         annotation = (
             Annotated[annotation, Field(ge=ge), *constraints]
@@ -101,12 +125,56 @@ def record_model(segmentation: Segmentation) -> type[BaseModel]:
         doc = f"One row of the {segmentation.title} input, with the columns of its source file."
     else:
         config = segmentation.config
+        history_field = HISTORY_SEGMENTATIONS.get(segmentation.name)
+        number: Any = Annotated[float, AfterValidator(_finite)]
+        # With a history field, the inputs are optional one by one; the validator wants all or none of them.
+        input_field = (number, ...) if history_field is None else (number | None, None)
         fields = {segmentation.entity_key: (int | str | None, None)}
-        fields.update({name: (Annotated[float, AfterValidator(_finite)], ...) for name in config.numeric_features})
+        fields.update({name: input_field for name in config.numeric_features})
         fields.update({name: (str | None, None) for name in config.categorical_features})
         doc = f"The model inputs of one {segmentation.entity_label[:-1]} of {segmentation.title}."
+        if history_field is not None:
+            row = history_row_model(segmentation)
+            fields[history_field] = (list[row] | None, Field(None, min_length=1))  # type: ignore[valid-type]
+            doc += f" Or, instead of them, the {segmentation.entity_label[:-1]}'s rows of the input as {history_field}."
+            return create_model(  # type: ignore[call-overload]
+                title,
+                __base__=Strict,
+                __doc__=doc,
+                __validators__={"one_form": model_validator(mode="after")(_inputs_or_history(config, history_field))},
+                **fields,
+            )
     # Fields are built at run time from the registry: beyond what a type checker can follow.
     return create_model(title, __base__=Strict, __doc__=doc, **fields)  # type: ignore[call-overload]
+
+
+def history_row_model(segmentation: Segmentation) -> type[BaseModel]:
+    """One raw row of the entity's input (invoices: a line of the Online Retail file) in a record's history.
+    Nullable columns may be left out; the entity column among them (the record's key says whose rows they are)."""
+    contract = load_contract(segmentation.name)
+    used = frozenset(column.name for column in contract.columns)
+    fields = {column.name: _column_field(column, used) for column in contract.columns}
+    return create_model(  # type: ignore[call-overload]
+        f"{segmentation.name.title()}Row",
+        __base__=Strict,
+        __doc__=f"One row of the {segmentation.title} input.",
+        **fields,
+    )
+
+
+def _inputs_or_history(config, history_field: str):
+    def check(record):
+        given = [name for name in config.numeric_features if getattr(record, name) is not None]
+        has_history = getattr(record, history_field) is not None
+        if has_history and given:
+            raise ValueError(f"send either {', '.join(config.numeric_features)} or {history_field}, not both")
+        if not has_history and len(given) < len(config.numeric_features):
+            missing = ", ".join(name for name in config.numeric_features if name not in given)
+            wanted = ", ".join(config.numeric_features)
+            raise ValueError(f"missing {missing}: send {wanted}, or the rows as {history_field}")
+        return record
+
+    return check
 
 
 def request_model(segmentation: Segmentation, max_records: int) -> type[BaseModel]:
@@ -125,6 +193,17 @@ class PlacingFeature(BaseModel):
     compared_with_fit: str | None = Field(None, description="above or below the average of the fitted sample")
 
 
+class PredictedValue(BaseModel):
+    predicted_clv: float = Field(description="Expected revenue within the horizon, discounted (customer_value)")
+    expected_purchases: float = Field(description="Expected repeat purchase days within the horizon")
+    expected_order_value: float
+    probability_alive: float
+    churn_risk: float = Field(description="1 - probability_alive")
+    churn_risk_band: str = Field(description="low, medium, high, or unknown where the data shows no drop-out")
+    horizon_days: int
+    model: str = Field(description="The repeat-purchase model: mbg_nbd, bg_nbd or nbd")
+
+
 class ScoredRecord(BaseModel):
     key: Any = Field(description="The entity key of the record (its ID, customer_id, user_id)")
     persona_id: str
@@ -135,6 +214,13 @@ class ScoredRecord(BaseModel):
     next_persona_name: str
     is_distance_outlier: bool
     placing_features: list[PlacingFeature]
+    model_inputs: dict[str, float] | None = Field(
+        None, description="The model inputs computed from the record's rows (records sent with rows only)"
+    )
+    value: PredictedValue | None = Field(
+        None, description="Invoice customers sent with their lines, where the build fitted a value model"
+    )
+    value_note: str | None = Field(None, description="Why value is null, for a source that has value models")
 
 
 class ScoreResponse(BaseModel):

@@ -25,7 +25,16 @@ from pydantic import create_model
 from ml import project
 from ml.apps.api import records
 from ml.apps.api.customer_export import RecordProblem, export_columns, features_from_export
+from ml.apps.api.invoice_history import (
+    CustomerHistory,
+    InvoiceContext,
+    Line,
+    customer_history,
+    model_inputs,
+    value_summary,
+)
 from ml.apps.api.published import PublishedModels
+from ml.apps.api.value_model import ValueModel
 from ml.engine.registry import Segmentation
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -227,6 +236,7 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
         results=(list[result_model], ...),  # type: ignore[valid-type]
     )
     raw_rows = name in records.RAW_ROW_SEGMENTATIONS
+    history_field = records.HISTORY_SEGMENTATIONS.get(name)
 
     async def score(body: request_model) -> Response:  # type: ignore[valid-type]
         snapshot = published.current()
@@ -238,6 +248,11 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
                 if snapshot.export_context is None:
                     return _unavailable(name, snapshot)
                 columns = features_from_export(export_columns(body.records), snapshot.export_context)  # type: ignore[attr-defined]
+            elif history_field is not None:
+                if snapshot.invoice_context is None:
+                    return _unavailable(name, snapshot)
+                histories = histories_of(body.records, history_field, key, snapshot.invoice_context)  # type: ignore[attr-defined]
+                columns = model_input_columns(body.records, segmentation, histories)  # type: ignore[attr-defined]
             else:
                 columns = model_input_columns(body.records, segmentation)  # type: ignore[attr-defined]
         except RecordProblem as problem:
@@ -245,13 +260,10 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
             detail["message"] = problem.reason
             return _error(422, _summary(detail), detail=[detail])
         placed = scorer.place(columns)
-        return _json(
-            {
-                "segmentation": name,
-                "model_version": scorer.model_version,
-                "results": _results(scorer, columns, placed, key),
-            }
-        )
+        results = _results(scorer, columns, placed, key)
+        if history_field is not None:
+            _add_values(results, histories, snapshot.value_models.get(name), history_field)
+        return _json({"segmentation": name, "model_version": scorer.model_version, "results": results})
 
     # The annotation names a class made at run time; with postponed annotations FastAPI would see a string.
     score.__annotations__ = {"body": request_model, "return": JSONResponse}
@@ -264,11 +276,70 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
     )(score)
 
 
-def model_input_columns(records: list, segmentation: Segmentation) -> dict[str, np.ndarray]:
-    """Validated model-input records as one array per column (the key may be absent: 1..n)."""
+def histories_of(records: list, history_field: str, key: str, context: InvoiceContext) -> list[CustomerHistory | None]:
+    """Each record's invoice history (None for a record sent as model inputs)."""
+    histories: list[CustomerHistory | None] = []
+    for index, record in enumerate(records):
+        rows = getattr(record, history_field)
+        if rows is None:
+            histories.append(None)
+            continue
+        owner = getattr(record, key)
+        lines = []
+        for number, row in enumerate(rows):
+            if row.CustomerID is not None and owner is not None and str(row.CustomerID) != str(owner):
+                field = f"{history_field}.{number}.CustomerID"
+                raise RecordProblem(index, field, row.CustomerID, f"is not the record's {key} {owner!r}")
+            lines.append(
+                Line(
+                    row.InvoiceNo,
+                    row.StockCode,
+                    row.Description,
+                    row.Quantity,
+                    row.InvoiceDate,
+                    row.UnitPrice,
+                    row.Country,
+                )
+            )
+        histories.append(customer_history(index, lines, context))
+    return histories
+
+
+def _add_values(results: list[dict], histories: list, model: ValueModel | None, history_field: str) -> None:
+    """Each result's model inputs computed from its lines and predicted value (customer_value's figures), or
+    why there is none."""
+    for result, history in zip(results, histories, strict=True):
+        result["model_inputs"] = None if history is None else model_inputs(history)
+        summary = None if history is None or model is None else value_summary(history, model.observation_end)
+        if summary is not None and model is not None:
+            result["value"] = model.predict(summary["x"], summary["t_x"], summary["T"], summary["mean_repeat_spend"])
+            result["value_note"] = None
+            continue
+        result["value"] = None
+        if model is None:
+            result["value_note"] = "the published build has no value model for this source (not enough history)"
+        elif history is None:
+            result["value_note"] = f"send the customer's invoice lines as {history_field} for a predicted value"
+        else:
+            result["value_note"] = "no sale before the as-of date: the value models start at a first purchase"
+
+
+def model_input_columns(
+    records: list, segmentation: Segmentation, histories: list[CustomerHistory | None] | None = None
+) -> dict[str, np.ndarray]:
+    """Validated model-input records as one array per column (the key may be absent: 1..n); a record sent
+    with its history takes the inputs computed from it."""
     config = segmentation.config
     key = segmentation.entity_key
-    columns = {name: np.array([getattr(r, name) for r in records], dtype=float) for name in config.numeric_features}
+    computed = [None if h is None else model_inputs(h) for h in histories or []]
+    if computed:
+        values = [
+            c if c is not None else {n: getattr(r, n) for n in config.numeric_features}
+            for r, c in zip(records, computed, strict=True)
+        ]
+    else:
+        values = [{n: getattr(r, n) for n in config.numeric_features} for r in records]
+    columns = {name: np.array([v[name] for v in values], dtype=float) for name in config.numeric_features}
     columns.update(
         {name: np.array([getattr(r, name) for r in records], dtype=object) for name in config.categorical_features}
     )
