@@ -30,10 +30,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/customers_benchmark.py --rows 100000 1000000
 
+## Python (ruff, import contracts, mypy) and SQL (sqlfluff: dbt templater, duckdb dialect; .sqlfluff)
+# sqlfluff compiles the models with dbt against a scratch database under target/, never the warehouse.
 lint: $(STAMP)
 	$(BIN)/ruff check ml tests bench
+	$(BIN)/ruff format --check ml tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	SMARTCART_DUCKDB_PATH=target/sqlfluff/lint.duckdb SMARTCART_ARTIFACTS_DIR=target/sqlfluff/artifacts \
+		SMARTCART_REPORTS_DIR=target/sqlfluff/reports $(BIN)/sqlfluff lint dbt_project/models
 
 clean:
 	rm -rf target logs data/warehouse data/artifacts data/generated

@@ -40,8 +40,8 @@ flagged as (
         accepted.birth_year < {{ var('min_plausible_birth_year') }} as is_implausible_birth_year,
         coalesce(
             accepted.income > income_statistics.income_q3
-                + {{ var('income_outlier_iqr_multiplier') }}
-                * (income_statistics.income_q3 - income_statistics.income_q1),
+            + {{ var('income_outlier_iqr_multiplier') }}
+            * (income_statistics.income_q3 - income_statistics.income_q1),
             false
         ) as is_extreme_income,
         -- Exact duplicates under different ids: the lowest id is kept for fitting, the others are flagged

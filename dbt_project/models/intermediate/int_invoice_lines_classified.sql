@@ -64,8 +64,11 @@ checked as (
         -- Partitioning on one hash of the eight fields (plus the invoice) is several times faster than on
         -- the eight columns; a 64-bit collision between different lines of one invoice is not a concern.
         row_number() over (
-            partition by lines.invoice_no, hash(lines.stock_code, lines.product_description, lines.quantity,
-                lines.invoiced_at, lines.unit_price, lines.customer_id, lines.country)
+            partition by
+                lines.invoice_no, hash(
+                    lines.stock_code, lines.product_description, lines.quantity,
+                    lines.invoiced_at, lines.unit_price, lines.customer_id, lines.country
+                )
             order by lines.line_number
         ) as occurrence
 

@@ -16,7 +16,9 @@ with
 -- cost about half the time of this model (docs/performance.md).
 events as not materialized (
 
-    select *, cast(price as decimal(18, 2)) as price_exact
+    select
+        *,
+        cast(price as decimal(18, 2)) as price_exact
     from {{ ref('clickstream_events') }}
 
 ),
@@ -49,13 +51,16 @@ unsessioned as (
                 as gap_minutes
         from events
         where user_session is null
-    )
+    ) as gaps
 
 ),
 
 inferred_sessions as (
 
-    select distinct user_id, event_at, 'inferred-' || user_id || '-' || session_number as session_key
+    select distinct
+        user_id,
+        event_at,
+        'inferred-' || user_id || '-' || session_number as session_key
     from unsessioned
 
 ),
@@ -69,8 +74,8 @@ sessioned as not materialized (
     from events
     left join inferred_sessions
         on events.user_session is null
-        and events.user_id = inferred_sessions.user_id
-        and events.event_at = inferred_sessions.event_at
+            and events.user_id = inferred_sessions.user_id
+            and events.event_at = inferred_sessions.event_at
 
 ),
 

@@ -59,8 +59,10 @@ features as (
         cast(web_visits_last_month as integer) as web_visits_per_month,
 
         -- engagement
-        cast(accepted_campaign_1 + accepted_campaign_2 + accepted_campaign_3 + accepted_campaign_4
-            + accepted_campaign_5 + accepted_last_campaign as integer) as campaigns_accepted,
+        cast(
+            accepted_campaign_1 + accepted_campaign_2 + accepted_campaign_3 + accepted_campaign_4
+            + accepted_campaign_5 + accepted_last_campaign as integer
+        ) as campaigns_accepted,
         has_complained,
         cast(recency_days as double) as recency_days,
 

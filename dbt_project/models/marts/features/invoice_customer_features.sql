@@ -25,7 +25,10 @@ reference_date as (
 
 country_counts as (
 
-    select customer_id, country, count(*) as line_count
+    select
+        customer_id,
+        country,
+        count(*) as line_count
     from lines
     group by customer_id, country
 
@@ -34,7 +37,9 @@ country_counts as (
 home_country as (
 
     -- The country of most of the customer's lines; ties go to the first name alphabetically.
-    select customer_id, first(country order by line_count desc, country) as country
+    select
+        customer_id,
+        first(country order by line_count desc, country asc) as country
     from country_counts
     group by customer_id
 
@@ -71,8 +76,10 @@ final as (
         per_customer.first_order_date,
         per_customer.last_order_date,
         -- Days as double in every source (clickstream counts fractions of a day): one type per concept.
-        cast(date_diff('day', coalesce(per_customer.last_order_date, per_customer.last_activity_date),
-            reference_date.as_of_date) as double) as recency_days,
+        cast(date_diff(
+            'day', coalesce(per_customer.last_order_date, per_customer.last_activity_date),
+            reference_date.as_of_date
+        ) as double) as recency_days,
         per_customer.frequency,
         cast(per_customer.net_revenue as double) as monetary,
         cast(date_diff('day', per_customer.first_activity_date, reference_date.as_of_date) as integer) as tenure_days,

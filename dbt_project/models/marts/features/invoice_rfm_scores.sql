@@ -28,9 +28,9 @@ scored as (
         recency_days,
         frequency,
         monetary,
-        ntile(5) over (order by recency_days desc, frequency, monetary, customer_id) as r_score,
-        ntile(5) over (order by frequency, monetary, recency_days desc, customer_id) as f_score,
-        ntile(5) over (order by monetary, frequency, recency_days desc, customer_id) as m_score
+        ntile(5) over (order by recency_days desc, frequency asc, monetary asc, customer_id asc) as r_score,
+        ntile(5) over (order by frequency asc, monetary asc, recency_days desc, customer_id asc) as f_score,
+        ntile(5) over (order by monetary asc, frequency asc, recency_days desc, customer_id asc) as m_score
 
     from features
 
@@ -55,7 +55,7 @@ final as (
     from scored
     inner join segments
         on scored.r_score between segments.r_score_min and segments.r_score_max
-        and scored.f_score between segments.f_score_min and segments.f_score_max
+            and scored.f_score between segments.f_score_min and segments.f_score_max
 
 )
 

@@ -16,7 +16,10 @@ history as (
 
 runs as (
 
-    select distinct segmentation_name, run_id, run_started_at
+    select distinct
+        segmentation_name,
+        run_id,
+        run_started_at
     from history
 
 ),
@@ -43,21 +46,26 @@ new_pairs as (
 
 before as (
 
-    select new_pairs.previous_run_id, new_pairs.run_id, history.*  exclude (run_id)
+    select
+        new_pairs.previous_run_id,
+        new_pairs.run_id,
+        history.* exclude (run_id)
     from new_pairs
     inner join history
         on history.segmentation_name = new_pairs.segmentation_name
-        and history.run_id = new_pairs.previous_run_id
+            and history.run_id = new_pairs.previous_run_id
 
 ),
 
 after as (
 
-    select new_pairs.previous_run_id, history.*
+    select
+        new_pairs.previous_run_id,
+        history.*
     from new_pairs
     inner join history
         on history.segmentation_name = new_pairs.segmentation_name
-        and history.run_id = new_pairs.run_id
+            and history.run_id = new_pairs.run_id
 
 ),
 
@@ -74,8 +82,8 @@ moves as (
     from before
     full outer join after
         on before.segmentation_name = after.segmentation_name
-        and before.run_id = after.run_id
-        and before.entity_key = after.entity_key
+            and before.run_id = after.run_id
+            and before.entity_key = after.entity_key
 
 ),
 
@@ -97,7 +105,13 @@ counted as (
 
 run_times as (
 
-    select distinct run_id, run_started_at, model_version, as_of_date, segmentation_name from history
+    select distinct
+        run_id,
+        run_started_at,
+        model_version,
+        as_of_date,
+        segmentation_name
+    from history
 
 )
 
@@ -126,7 +140,7 @@ select
 from counted
 inner join run_times as previous_run
     on previous_run.run_id = counted.previous_run_id
-    and previous_run.segmentation_name = counted.segmentation_name
+        and previous_run.segmentation_name = counted.segmentation_name
 inner join run_times as this_run
     on this_run.run_id = counted.run_id
-    and this_run.segmentation_name = counted.segmentation_name
+        and this_run.segmentation_name = counted.segmentation_name

@@ -20,14 +20,17 @@ described as (
     select
         *,
         case metric
-            when 'input_psi' then 'input ' || subject || ' shifted (PSI ' || {{ format_number('drift_value', 2) }}
-                || ' >= ' || {{ format_number('threshold', 2) }} || ')'
-            when 'persona_share_change' then 'persona ' || subject_label || ' went from '
-                || {{ format_number('100 * fit_value', 1) }} || '% of the fit to '
-                || {{ format_number('100 * current_value', 1) }} || '% (change >= '
-                || {{ format_number('100 * threshold', 0) }} || ' points)'
-            when 'mean_distance_ratio' then 'members sit ' || {{ format_number('drift_value', 2) }}
-                || 'x as far from their centroids as in the fit (>= ' || {{ format_number('threshold', 2) }} || 'x)'
+            when 'input_psi'
+                then 'input ' || subject || ' shifted (PSI ' || {{ format_number('drift_value', 2) }}
+                    || ' >= ' || {{ format_number('threshold', 2) }} || ')'
+            when 'persona_share_change'
+                then 'persona ' || subject_label || ' went from '
+                    || {{ format_number('100 * fit_value', 1) }} || '% of the fit to '
+                    || {{ format_number('100 * current_value', 1) }} || '% (change >= '
+                    || {{ format_number('100 * threshold', 0) }} || ' points)'
+            when 'mean_distance_ratio'
+                then 'members sit ' || {{ format_number('drift_value', 2) }}
+                    || 'x as far from their centroids as in the fit (>= ' || {{ format_number('threshold', 2) }} || 'x)'
             when 'low_margin_share_increase' then 'members on a persona border went from '
                 || {{ format_number('100 * fit_value', 1) }} || '% to ' || {{ format_number('100 * current_value', 1) }}
                 || '% (increase >= ' || {{ format_number('100 * threshold', 0) }} || ' points)'
@@ -60,7 +63,9 @@ select
     summarised.flagged_figures > 0 as is_refit_recommended,
     case
         when summarised.flagged_figures > 0 then 'refit recommended: ' || summarised.flagged_reasons
-        else 'no refit needed: largest input PSI ' || {{ format_number('coalesce(summarised.largest_input_psi, 0)', 2) }}
+        else
+            'no refit needed: largest input PSI '
+            || {{ format_number('coalesce(summarised.largest_input_psi, 0)', 2) }}
             || coalesce(' (' || summarised.largest_psi_input || ')', '') || ', largest persona share change '
             || {{ format_number('100 * coalesce(summarised.largest_share_change, 0)', 1) }}
             || ' points, all below the thresholds'
@@ -75,7 +80,9 @@ select
 from summarised
 inner join (
     {% for name, entry in segmentations().items() -%}
-    select '{{ name }}' as segmentation_name, '{{ entry.refit_policy }}' as refit_policy
+    select
+        '{{ name }}' as segmentation_name,
+        '{{ entry.refit_policy }}' as refit_policy
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ) as registry

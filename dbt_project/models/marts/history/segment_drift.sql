@@ -29,7 +29,11 @@ fits as (
 
 active_models as (
 
-    select segmentation_name, model_version, mean_distance_to_centroid, low_margin_share
+    select
+        segmentation_name,
+        model_version,
+        mean_distance_to_centroid,
+        low_margin_share
     from {{ ref('segmentation_models') }}
     where is_active_model
 
@@ -37,7 +41,9 @@ active_models as (
 
 low_margin_thresholds as (
 
-    select fits.segmentation_name, max(fits.value) as low_margin_threshold
+    select
+        fits.segmentation_name,
+        max(fits.value) as low_margin_threshold
     from fits
     inner join active_models using (segmentation_name, model_version)
     where fits.section = 'model' and fits.item = 'low_margin_threshold'
@@ -47,7 +53,13 @@ low_margin_thresholds as (
 
 fit_distribution as (
 
-    select fits.segmentation_name, fits.feature_name, fits.category_value, fits.input_index, fits.item, fits.value
+    select
+        fits.segmentation_name,
+        fits.feature_name,
+        fits.category_value,
+        fits.input_index,
+        fits.item,
+        fits.value
     from fits
     inner join active_models using (segmentation_name, model_version)
     where fits.section = 'input_distribution'
@@ -56,7 +68,11 @@ fit_distribution as (
 
 fit_shares as (
 
-    select segmentation_name, feature_name, coalesce(category_value, cast(input_index as varchar)) as bin, value as fit_share
+    select
+        segmentation_name,
+        feature_name,
+        coalesce(category_value, cast(input_index as varchar)) as bin,
+        value as fit_share
     from fit_distribution
     where item = 'share'
 
@@ -85,7 +101,9 @@ current_bins_{{ name }} as (
         '{{ name }}' as segmentation_name,
         '{{ feature }}' as feature_name,
         -- bin b holds edges[b-1] < v <= edges[b]: the number of edges below the value
-        cast(len(list_filter(edges.bin_edges, lambda edge: edge < cast(eligible.{{ feature }} as double))) as varchar) as bin,
+        cast(
+            len(list_filter(edges.bin_edges, lambda edge: edge < cast(eligible.{{ feature }} as double))) as varchar
+        ) as bin,
         count(*) as bin_rows
     from eligible_{{ name }} as eligible
     cross join (
@@ -107,7 +125,12 @@ current_bins_{{ name }} as (
     group by all
     union all
     {% endfor -%}
-    select null, null, null, null where false
+    select
+        null as segmentation_name,
+        null as feature_name,
+        null as bin,
+        null as bin_rows
+    where false
 
 ),
 
@@ -129,8 +152,11 @@ fit_statistics_{{ name }} as (
         '{{ name }}' as segmentation_name,
         avg(distance_to_centroid) as current_mean_distance,
         avg(case when margin_to_next_centroid < (
-            select low_margin_threshold from low_margin_thresholds where segmentation_name = '{{ name }}'
-        ) then 1.0 else 0.0 end) as current_low_margin_share
+                    select low_margin_threshold from low_margin_thresholds
+                    where segmentation_name = '{{ name }}'
+                ) then 1.0
+            else 0.0
+        end) as current_low_margin_share
     from members_{{ name }}
 
 ),
@@ -148,7 +174,9 @@ current_bins as (
 
 current_shares as (
 
-    select *, bin_rows / sum(bin_rows) over (partition by segmentation_name, feature_name) as current_share
+    select
+        *,
+        bin_rows / sum(bin_rows) over (partition by segmentation_name, feature_name) as current_share
     from current_bins
 
 ),
@@ -159,16 +187,20 @@ psi as (
         coalesce(fit_shares.segmentation_name, current_shares.segmentation_name) as segmentation_name,
         coalesce(fit_shares.feature_name, current_shares.feature_name) as feature_name,
         sum(
-            (greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
-                - greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }}))
-            * ln(greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
-                / greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }}))
+            (
+                greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
+                - greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
+            )
+            * ln(
+                greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
+                / greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
+            )
         ) as population_stability_index
     from fit_shares
     full outer join current_shares
         on fit_shares.segmentation_name = current_shares.segmentation_name
-        and fit_shares.feature_name = current_shares.feature_name
-        and fit_shares.bin = current_shares.bin
+            and fit_shares.feature_name = current_shares.feature_name
+            and fit_shares.bin = current_shares.bin
     group by all
 
 ),
@@ -189,7 +221,7 @@ persona_changes as (
         {% endfor %}
     ) as current_shares
         on personas.segmentation_name = current_shares.segmentation_name
-        and personas.persona_id = current_shares.persona_id
+            and personas.persona_id = current_shares.persona_id
     where personas.is_active_model
 
 ),
@@ -206,31 +238,48 @@ current_statistics as (
 drift as (
 
     select
-        segmentation_name, 'input_psi' as metric, feature_name as subject, feature_name as subject_label,
-        cast(null as double) as fit_value, cast(null as double) as current_value,
+        segmentation_name,
+        'input_psi' as metric,
+        feature_name as subject,
+        feature_name as subject_label,
+        cast(null as double) as fit_value,
+        cast(null as double) as current_value,
         population_stability_index as drift_value,
         cast({{ drift_threshold('input_psi') }} as double) as threshold
     from psi
     union all
     select
-        segmentation_name, 'persona_share_change', persona_id, persona_name,
-        fit_share, current_share, current_share - fit_share,
-        cast({{ drift_threshold('persona_share_change') }} as double)
+        segmentation_name,
+        'persona_share_change' as metric,
+        persona_id as subject,
+        persona_name as subject_label,
+        fit_share as fit_value,
+        current_share as current_value,
+        current_share - fit_share as drift_value,
+        cast({{ drift_threshold('persona_share_change') }} as double) as threshold
     from persona_changes
     union all
     select
-        current_statistics.segmentation_name, 'mean_distance_ratio', null, null,
-        active_models.mean_distance_to_centroid, current_statistics.current_mean_distance,
-        current_statistics.current_mean_distance / nullif(active_models.mean_distance_to_centroid, 0),
-        cast({{ drift_threshold('mean_distance_ratio') }} as double)
+        current_statistics.segmentation_name,
+        'mean_distance_ratio' as metric,
+        null as subject,
+        null as subject_label,
+        active_models.mean_distance_to_centroid as fit_value,
+        current_statistics.current_mean_distance as current_value,
+        current_statistics.current_mean_distance / nullif(active_models.mean_distance_to_centroid, 0) as drift_value,
+        cast({{ drift_threshold('mean_distance_ratio') }} as double) as threshold
     from current_statistics
     inner join active_models using (segmentation_name)
     union all
     select
-        current_statistics.segmentation_name, 'low_margin_share_increase', null, null,
-        active_models.low_margin_share, current_statistics.current_low_margin_share,
-        current_statistics.current_low_margin_share - active_models.low_margin_share,
-        cast({{ drift_threshold('low_margin_share_increase') }} as double)
+        current_statistics.segmentation_name,
+        'low_margin_share_increase' as metric,
+        null as subject,
+        null as subject_label,
+        active_models.low_margin_share as fit_value,
+        current_statistics.current_low_margin_share as current_value,
+        current_statistics.current_low_margin_share - active_models.low_margin_share as drift_value,
+        cast({{ drift_threshold('low_margin_share_increase') }} as double) as threshold
     from current_statistics
     inner join active_models using (segmentation_name)
 
@@ -251,7 +300,7 @@ select
     -- A persona's share counts in both directions; the other figures only when they grow.
     coalesce(
         case when drift.metric = 'persona_share_change' then abs(drift.drift_value) else drift.drift_value end
-            >= drift.threshold,
+        >= drift.threshold,
         false
     ) as is_flagged
 from drift

@@ -26,7 +26,9 @@ per_file as (
 
 landed as (
 
-    select source_file, count(*) as events_landed
+    select
+        source_file,
+        count(*) as events_landed
     from {{ ref('raw_clickstream_events') }}
     group by source_file
 

@@ -15,5 +15,8 @@ select
     (select quarantine_reason_counts from quarantine_reasons) as quarantine_reason_counts,
     cast((select count(*) from {{ ref('customers') }}) as bigint) as rows_accepted,
     -- Implausible values and duplicate profiles: kept and scored, not fitted.
-    cast((select count(*) from {{ ref('customers') }} where is_excluded_from_fit) as bigint)
+    cast((
+        select count(*) from {{ ref('customers') }}
+        where is_excluded_from_fit
+    ) as bigint)
         as rows_excluded_from_fit

@@ -1,5 +1,7 @@
 -- One row per accepted customer: cleaned attributes, normalised categories and every data-quality flag.
-{{ assert_quarantine_share_within_limit(ref('customer_quarantine'), ref('stg_smartcart__customers'), 'customers_file') }}
+{{ assert_quarantine_share_within_limit(
+    ref('customer_quarantine'), ref('stg_smartcart__customers'), 'customers_file'
+) }}
 
 with
 

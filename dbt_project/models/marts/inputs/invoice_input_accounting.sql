@@ -15,5 +15,8 @@ select
     cast((select count(*) from {{ ref('invoice_line_quarantine') }}) as bigint) as rows_quarantined,
     (select quarantine_reason_counts from quarantine_reasons) as quarantine_reason_counts,
     cast((select count(*) from {{ ref('invoice_lines') }}) as bigint) as rows_accepted,
-    cast((select count(*) from {{ ref('invoice_lines') }} where not is_customer_feature_line) as bigint)
+    cast((
+        select count(*) from {{ ref('invoice_lines') }}
+        where not is_customer_feature_line
+    ) as bigint)
         as rows_excluded_from_fit

@@ -1,2 +1,3 @@
--- One row per scored entity of the clickstream segmentation: persona, scoring columns, profile features (docs/tables.md).
+-- One row per scored entity of the clickstream segmentation: persona, scoring columns, profile features
+-- (docs/tables.md).
 {{ segment_members('clickstream') }}

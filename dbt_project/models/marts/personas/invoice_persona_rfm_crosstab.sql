@@ -36,4 +36,4 @@ select
     round(net_revenue, 2) as net_revenue
 
 from crossed
-order by persona_name, customer_count desc, rfm_segment
+order by persona_name asc, customer_count desc, rfm_segment asc

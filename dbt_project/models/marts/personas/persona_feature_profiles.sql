@@ -37,11 +37,11 @@ persona_{{ name }} as (
 population_{{ name }} as (
 
     select
-        {% for feature in features -%}
+            {% for feature in features -%}
         avg(cast({{ feature }} as double)) as {{ feature }}__mean,
         {{ median('cast(' ~ feature ~ ' as double)') }} as {{ feature }}__median,
         stddev_pop(cast({{ feature }} as double)) as {{ feature }}__std{% if not loop.last %},{% endif %}
-        {% endfor %}
+            {% endfor %}
 
     from members_{{ name }}
 
@@ -66,7 +66,7 @@ unpivoted as (
         population.{{ feature }}__median as population_median,
         population.{{ feature }}__std as population_std,
         (persona.{{ feature }}__mean - population.{{ feature }}__mean)
-            / nullif(population.{{ feature }}__std, 0) as z_score,
+        / nullif(population.{{ feature }}__std, 0) as z_score,
         persona.model_version
     from persona_{{ name }} as persona
     cross join population_{{ name }} as population
@@ -100,4 +100,4 @@ select
 from unpivoted
 left join labels
     on unpivoted.segmentation_name = labels.segmentation_name
-    and unpivoted.feature_name = labels.feature_name
+        and unpivoted.feature_name = labels.feature_name

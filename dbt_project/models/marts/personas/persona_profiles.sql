@@ -36,8 +36,8 @@ ranked_traits as (
         persona_id,
         feature_name,
         case when z_score > 0 then 'high ' else 'low ' end || feature_label
-            || ' (' || case when z_score > 0 then '+' else '' end
-            || {{ format_one_decimal('z_score') }} || ' sd)' as trait,
+        || ' (' || case when z_score > 0 then '+' else '' end
+        || {{ format_one_decimal('z_score') }} || ' sd)' as trait,
         row_number() over (
             partition by segmentation_name, persona_id
             order by abs(z_score) desc, feature_name
@@ -82,10 +82,10 @@ final as (
     from personas
     inner join sizes
         on personas.segmentation_name = sizes.segmentation_name
-        and personas.persona_id = sizes.persona_id
+            and personas.persona_id = sizes.persona_id
     left join top_traits
         on personas.segmentation_name = top_traits.segmentation_name
-        and personas.persona_id = top_traits.persona_id
+            and personas.persona_id = top_traits.persona_id
 
 )
 

@@ -11,7 +11,11 @@ fits as (
 
 chosen as (
 
-    select segmentation_name, model_version, fit_sequence, cast(value as integer) as chosen_k
+    select
+        segmentation_name,
+        model_version,
+        fit_sequence,
+        cast(value as integer) as chosen_k
     from fits
     where section = 'model' and item = 'k'
 
@@ -53,4 +57,4 @@ select
 from metrics
 inner join chosen
     on metrics.segmentation_name = chosen.segmentation_name
-    and metrics.model_version = chosen.model_version
+        and metrics.model_version = chosen.model_version

@@ -13,7 +13,9 @@ parameters as (
 
 active as (
 
-    select segmentation_name, max(fit_sequence) as active_sequence
+    select
+        segmentation_name,
+        max(fit_sequence) as active_sequence
     from {{ ref('segmentation_fits') }}
     group by segmentation_name
 

@@ -11,12 +11,12 @@
 {%- set numeric = [] -%}
 {%- set categorical = [] -%}
 {%- for name, entry in segmentations().items() -%}
-  {%- for column in entry.model.numeric_features + entry.profile_features -%}
-    {%- if column not in numeric -%}{%- do numeric.append(column) -%}{%- endif -%}
-  {%- endfor -%}
-  {%- for column in entry.model.get('categorical_features', []) -%}
-    {%- if column not in categorical -%}{%- do categorical.append(column) -%}{%- endif -%}
-  {%- endfor -%}
+{%- for column in entry.model.numeric_features + entry.profile_features -%}
+{%- if column not in numeric -%}{%- do numeric.append(column) -%}{%- endif -%}
+{%- endfor -%}
+{%- for column in entry.model.get('categorical_features', []) -%}
+{%- if column not in categorical -%}{%- do categorical.append(column) -%}{%- endif -%}
+{%- endfor -%}
 {%- endfor -%}
 {%- for column in categorical if column in numeric -%}
   {{ exceptions.raise_compiler_error("Feature '" ~ column ~ "' is categorical in one segmentation and numeric in another; rename one of them.") }}

@@ -23,10 +23,18 @@ days as (
 
 periods as (
 
-    select 'all data' as fitted_on, *, observation_end_date as period_end_date, false as is_holdout
+    select
+        'all data' as fitted_on,
+        *,
+        observation_end_date as period_end_date,
+        false as is_holdout
     from days
     union all
-    select 'calibration', *, calibration_end_date, purchase_date >= calibration_end_date
+    select
+        'calibration' as fitted_on,
+        *,
+        calibration_end_date as period_end_date,
+        purchase_date >= calibration_end_date as is_holdout
     from days
 
 ),
@@ -41,7 +49,9 @@ per_customer as (
         min(purchase_date) filter (where not is_holdout) as first_purchase_date,
         max(purchase_date) filter (where not is_holdout) as last_purchase_date,
         count(*) filter (where not is_holdout) as purchase_days,
-        sum(revenue) filter (where not is_holdout) as revenue,
+        -- Summed as decimals (the day revenues are sums of 4-place decimals): a sum of doubles depends on the
+        -- order the threads add them in, and the build must give the same figures bit for bit.
+        cast(sum(cast(revenue as decimal(18, 4))) filter (where not is_holdout) as double) as revenue,
         arg_min(revenue, purchase_date) filter (where not is_holdout) as first_day_revenue,
         count(*) filter (where is_holdout) as holdout_purchases
     from periods

@@ -15,7 +15,10 @@ parameters as (
 
 calibration_customers as (
 
-    select segmentation_name, customer_id, first_purchase_date
+    select
+        segmentation_name,
+        customer_id,
+        first_purchase_date
     from {{ ref('clv_summaries') }}
     where fitted_on = 'calibration'
 
@@ -31,14 +34,17 @@ weeks as (
     inner join {{ ref('value_observation_windows') }} as windows using (segmentation_name)
     cross join lateral (
         select unnest(range(1, cast(ceil(windows.observed_days / 7.0) as bigint) + 1)) as week
-    )
+    ) as weeks
 
 ),
 
 -- Customers by first purchase day: the expectation depends only on the time since it.
 cohorts as (
 
-    select segmentation_name, first_purchase_date, count(*) as customers
+    select
+        segmentation_name,
+        first_purchase_date,
+        count(*) as customers
     from calibration_customers
     group by all
 
@@ -54,18 +60,32 @@ week_cohorts as (
         weeks.week,
         cohorts.customers,
         date_diff('day', cohorts.first_purchase_date, weeks.week_end_date) as elapsed_days,
-        weeks.r, weeks.alpha, weeks.a, weeks.b
+        weeks.r,
+        weeks.alpha,
+        weeks.a,
+        weeks.b
     from weeks
     inner join cohorts
         on cohorts.segmentation_name = weeks.segmentation_name
-        and cohorts.first_purchase_date < weeks.week_end_date
+            and cohorts.first_purchase_date < weeks.week_end_date
 
 ),
 
 elapsed as (
 
-    select *, elapsed_days / 7.0 as t
-    from (select distinct segmentation_name, elapsed_days, r, alpha, a, b from week_cohorts)
+    select
+        *,
+        elapsed_days / 7.0 as t
+    from (
+        select distinct
+            segmentation_name,
+            elapsed_days,
+            r,
+            alpha,
+            a,
+            b
+        from week_cohorts
+    ) as cohort_elapsed_days
 
 ),
 
@@ -100,8 +120,8 @@ repeat_purchases_by_week as (
     inner join {{ ref('value_observation_windows') }} as windows using (segmentation_name)
     inner join calibration_customers
         on calibration_customers.segmentation_name = purchase_days.segmentation_name
-        and calibration_customers.customer_id = purchase_days.customer_id
-        and purchase_days.purchase_date > calibration_customers.first_purchase_date
+            and calibration_customers.customer_id = purchase_days.customer_id
+            and purchase_days.purchase_date > calibration_customers.first_purchase_date
     where purchase_days.purchase_date < windows.observation_end_date
     group by all
 

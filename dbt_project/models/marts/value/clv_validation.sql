@@ -57,13 +57,13 @@ grouped as (
 
     select
         segmentation_name,
-        8,
-        'all customers',
-        count(*),
-        sum(holdout_purchases),
-        sum(expected_purchases),
-        any_value(calibration_end_date),
-        any_value(observation_end_date)
+        8 as group_order,
+        'all customers' as calibration_repeat_purchases,
+        count(*) as customers,
+        sum(holdout_purchases) as actual_repeat_purchases,
+        sum(expected_purchases) as predicted_repeat_purchases,
+        any_value(calibration_end_date) as calibration_end_date,
+        any_value(observation_end_date) as observation_end_date
     from customers
     group by segmentation_name
 
@@ -83,5 +83,5 @@ select
     grouped.predicted_repeat_purchases / grouped.customers as predicted_per_customer,
     grouped.predicted_repeat_purchases - grouped.actual_repeat_purchases as error,
     (grouped.predicted_repeat_purchases - grouped.actual_repeat_purchases)
-        / nullif(grouped.actual_repeat_purchases, 0) as relative_error
+    / nullif(grouped.actual_repeat_purchases, 0) as relative_error
 from grouped

@@ -12,7 +12,8 @@ activity as (
         'invoices' as segmentation_name,
         customer_id,
         cast(date_trunc('month', purchase_date) as date) as activity_month,
-        sum(revenue) as revenue
+        -- Decimal sums: a sum of doubles depends on the order threads add them in (bit-for-bit builds).
+        cast(sum(cast(revenue as decimal(18, 4))) as double) as revenue
     from {{ ref('value_purchase_days') }}
     where segmentation_name = 'invoices'
     group by all
@@ -20,10 +21,11 @@ activity as (
     union all
 
     select
-        'clickstream',
-        cast(user_id as bigint),
-        cast(date_trunc('month', event_at) as date),
+        'clickstream' as segmentation_name,
+        cast(user_id as bigint) as customer_id,
+        cast(date_trunc('month', event_at) as date) as activity_month,
         coalesce(cast(sum(cast(price as decimal(18, 2))) filter (where event_type = 'purchase') as double), 0)
+            as revenue
     from {{ ref('clickstream_events') }}
     where user_id is not null
     group by all

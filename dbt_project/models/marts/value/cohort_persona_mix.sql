@@ -8,7 +8,10 @@ with
 
 cohorts as (
 
-    select distinct segmentation_name, customer_id, cohort_month
+    select distinct
+        segmentation_name,
+        customer_id,
+        cohort_month
     from {{ ref('cohort_activity') }}
 
 ),

@@ -18,7 +18,10 @@ activity as (
 
 cohort_sizes as (
 
-    select segmentation_name, cohort_month, count(distinct customer_id) as cohort_customers
+    select
+        segmentation_name,
+        cohort_month,
+        count(distinct customer_id) as cohort_customers
     from activity
     group by segmentation_name, cohort_month
 
@@ -31,8 +34,9 @@ select
     cast(cohort_sizes.cohort_customers as bigint) as cohort_customers,
     cast(count(distinct activity.customer_id) as bigint) as active_customers,
     count(distinct activity.customer_id) / cohort_sizes.cohort_customers as active_share,
-    sum(activity.revenue) as revenue,
-    sum(activity.revenue) / cohort_sizes.cohort_customers as revenue_per_cohort_customer
+    cast(sum(cast(activity.revenue as decimal(18, 4))) as double) as revenue,
+    cast(sum(cast(activity.revenue as decimal(18, 4))) as double) / cohort_sizes.cohort_customers
+        as revenue_per_cohort_customer
 from activity
 inner join cohort_sizes using (segmentation_name, cohort_month)
 group by activity.segmentation_name, activity.cohort_month, activity.months_since_first, cohort_sizes.cohort_customers

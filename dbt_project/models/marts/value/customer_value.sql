@@ -57,7 +57,7 @@ discounted as (
             lag(expected_purchases) over (partition by segmentation_name, customer_id order by step)
                 as previous_expected_purchases
         from expected_by_step
-    )
+    ) as steps_with_previous
     group by segmentation_name, customer_id
 
 ),
@@ -78,7 +78,7 @@ scored as (
         1 / (1 + {{ dropout_odds(clv_model()) }}) as probability_alive,
         -- Gamma-Gamma: (gamma + x m) p / (p x + q - 1); m = 0 where there is no repeat purchase.
         (customers.gamma + customers.x * coalesce(customers.mean_repeat_spend, 0)) * customers.p
-            / (customers.p * customers.x + customers.q - 1) as expected_order_value,
+        / (customers.p * customers.x + customers.q - 1) as expected_order_value,
         discounted.discounted_purchases,
         -- Null under NBD: the fit found no drop-out.
         customers.a is null as is_dropout_unknown
@@ -101,8 +101,8 @@ ranked as (
 
     select
         *,
-        (row_number() over (partition by segmentation_name order by predicted_clv desc, customer_id) - 1)
-            / count(*) over (partition by segmentation_name) as clv_rank_share
+        (row_number() over (partition by segmentation_name order by predicted_clv desc, customer_id asc) - 1)
+        / count(*) over (partition by segmentation_name) as clv_rank_share
     from valued
 
 )

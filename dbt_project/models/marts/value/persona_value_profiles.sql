@@ -28,10 +28,10 @@ select
     -- Of the members whose churn risk is known (null when the fit could not tell anyone's).
     avg(case when value.churn_risk_band = 'high' then 1.0 when value.churn_risk_band = 'unknown' then null else 0.0 end)
         as high_churn_risk_share,
-    {% for tier, column in tiers -%}
-    avg(case when value.value_tier = '{{ tier }}' then 1.0 else 0.0 end) as value_tier_{{ column }}_share
-    {{- ',' if not loop.last }}
-    {% endfor %}
+{% for tier, column in tiers -%}
+avg(case when value.value_tier = '{{ tier }}' then 1.0 else 0.0 end) as value_tier_{{ column }}_share
+{{- ',' if not loop.last }}
+{% endfor %}
 from members
 inner join {{ ref('customer_value') }} as value using (segmentation_name, customer_id)
 group by members.segmentation_name, members.persona_id

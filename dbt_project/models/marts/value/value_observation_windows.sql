@@ -21,15 +21,17 @@ spans as (
 
 observation_ends as (
 
-    select 'invoices' as segmentation_name, {{ as_of_date(ref('invoice_lines'), 'invoice_date') }} as observation_end_date
+    select
+        'invoices' as segmentation_name,
+        {{ as_of_date(ref('invoice_lines'), 'invoice_date') }} as observation_end_date
     union all
     select
-        'clickstream',
+        'clickstream' as segmentation_name,
         {% if var('as_of_date', none) -%}
         cast({{ sql_string(var('as_of_date')) }} as date)
         {%- else -%}
         (select cast(max(event_at) as date) + 1 from {{ ref('clickstream_events') }})
-        {%- endif %}
+        {%- endif %} as observation_end_date
 
 ),
 
@@ -44,7 +46,9 @@ windows as (
         cast({{ sql_string(var('clv_calibration_end')) }} as date)
         {%- else -%}
         spans.first_purchase_date
-            + cast(floor(date_diff('day', spans.first_purchase_date, observation_ends.observation_end_date) * 2 / 3) as integer)
+        + cast(
+            floor(date_diff('day', spans.first_purchase_date, observation_ends.observation_end_date) * 2 / 3) as integer
+        )
         {%- endif %} as calibration_end_date
     from spans
     inner join observation_ends using (segmentation_name)
@@ -55,6 +59,7 @@ select
     *,
     date_diff('day', first_purchase_date, observation_end_date) as observed_days,
     date_diff('day', calibration_end_date, observation_end_date) as holdout_days,
-    {{ sql_string(var('clv_calibration_end', none) and 'var clv_calibration_end' or 'default: two thirds of the span') }}
-        as calibration_split
+    {%- set split = 'var clv_calibration_end' if var('clv_calibration_end', none)
+        else 'default: two thirds of the span' %}
+    {{ sql_string(split) }} as calibration_split
 from windows

@@ -21,15 +21,28 @@ with
 distinct_events as (
 
     select
-        event_at, event_type, product_id, category_id, category_code, brand, price, user_id, user_session,
-        event_time_raw, product_id_raw, category_id_raw, price_raw, user_id_raw,
+        event_at,
+        event_type,
+        product_id,
+        category_id,
+        category_code,
+        brand,
+        price,
+        user_id,
+        user_session,
+        event_time_raw,
+        product_id_raw,
+        category_id_raw,
+        price_raw,
+        user_id_raw,
         -- The first file (by name) an event appeared in names it.
         min(source_file) as source_file,
         min(source_row) as source_row,
         count(*) - 1 as duplicate_copies
 
     from {{ ref('raw_clickstream_events') }}
-    group by event_at, event_type, product_id, category_id, category_code, brand, price, user_id,
+    group by
+        event_at, event_type, product_id, category_id, category_code, brand, price, user_id,
         user_session, event_time_raw, product_id_raw, category_id_raw, price_raw, user_id_raw
 
 ),
@@ -41,7 +54,8 @@ checked as (
         list_filter([
             case when event_at is null then 'unparseable_event_time' end,
             case when event_type is null or event_type not in ('view', 'cart', 'remove_from_cart', 'purchase')
-                then 'unknown_event_type' end,
+                    then 'unknown_event_type'
+            end,
             case when user_id is null then 'missing_user_id' end,
             case when price_raw is not null then 'unparseable_price' end,
             case when price < 0 then 'negative_price' end

@@ -7,7 +7,9 @@ source as (
 
     -- DuckDB keeps the file's row order (preserve_insertion_order), so line_number is the data line of
     -- the file (1 = first line after the header): stable across builds of the same file.
-    select *, row_number() over () as line_number
+    select
+        *,
+        row_number() over () as line_number
     from {{ source('online_retail', 'invoice_lines') }}
 
 ),
