@@ -72,10 +72,17 @@ def serve_dashboard(database: Path, artifacts: Path, tmp_path_factory):
     else:
         process.kill()
         pytest.fail("the dashboard did not start within 60 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        # Streamlit may take its time to stop (open sessions); never leave a server behind.
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +126,34 @@ def settle(page) -> None:
     page.wait_for_timeout(500)
 
 
+def plotted_trace_colours(page) -> list[tuple[int, str, str]]:
+    """(plot number, trace name, marker colour) of every trace of every Plotly chart on the page, as drawn."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((plot, number) =>
+            (plot._fullData || []).map(trace =>
+                [number, String(trace.name), String(trace.marker && trace.marker.color)]))"""
+    )
+
+
+def assert_one_colour_per_persona(page, build, segmentation: str) -> None:
+    """Every plot draws a persona in the same colour, the one the report's plots use (persona_colours)."""
+    from ml.apps.presentation import persona_colours
+
+    profiles = build.query(
+        f"select persona_id, persona_name from persona_profiles where segmentation_name = '{segmentation}'"
+    )
+    expected = persona_colours(profiles["persona_id"].tolist())
+    by_name = {row.persona_name: expected[row.persona_id] for row in profiles.itertuples()}
+    assert len(set(by_name.values())) == len(by_name), "two personas share a colour"
+    drawn = [(number, name, colour) for number, name, colour in plotted_trace_colours(page) if name in by_name]
+    plots = {number for number, _, _ in drawn}
+    assert len(plots) >= 3, f"the PCA 2-D, 3-D and feature scatter plots colour by persona: {drawn}"
+    for number, name, colour in drawn:
+        assert colour.lower() == by_name[name].lower(), (number, name, colour, by_name[name])
+    for plot in plots:
+        assert {name for number, name, _ in drawn if number == plot} == set(by_name), f"plot {plot} lacks a persona"
+
+
 def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_path):
     # Overview: persona cards of both sources.
     page.get_by_role("heading", name="Personas").wait_for()
@@ -154,6 +189,7 @@ def test_every_page_works_in_a_real_browser(page, shots, dashboard_build, tmp_pa
     expect(page.get_by_text("segments re-clustered live").first).not_to_have_text(chosen, timeout=120_000)
     page.get_by_text("income against spend total").wait_for()
     page.screenshot(path=str(shots / "model_evaluation.png"), full_page=True)
+    assert_one_colour_per_persona(page, dashboard_build, "customers")
 
     # Upload: invoice lines, validated, segmented with the saved model, offered for download.
     go_to(page, "Upload")
