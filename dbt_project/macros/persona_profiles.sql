@@ -49,8 +49,8 @@ population as (
 
     select
         {% for feature in key_features -%}
-        avg({{ feature }}) as {{ feature }}_mean,
-        stddev_pop({{ feature }}) as {{ feature }}_std,
+        {{ exact_avg(feature) }} as {{ feature }}_mean,
+        {{ exact_stddev_pop(feature) }} as {{ feature }}_std,
         {% endfor %}
         count(*) as fitted_customer_count
 
@@ -64,7 +64,7 @@ statistics as (
     select
         persona_name,
         {% for feature in key_features -%}
-        avg({{ feature }}) as {{ feature }}_mean,
+        {{ exact_avg(feature) }} as {{ feature }}_mean,
         median({{ feature }}) as {{ feature }}_median,
         {% endfor %}
         count(*) as fitted_member_count

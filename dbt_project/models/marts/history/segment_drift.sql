@@ -150,7 +150,7 @@ fit_statistics_{{ name }} as (
 
     select
         '{{ name }}' as segmentation_name,
-        avg(distance_to_centroid) as current_mean_distance,
+        {{ exact_avg('distance_to_centroid') }} as current_mean_distance,
         avg(case when margin_to_next_centroid < (
                     select low_margin_threshold from low_margin_thresholds
                     where segmentation_name = '{{ name }}'
@@ -181,27 +181,35 @@ current_shares as (
 
 ),
 
-psi as (
+psi_terms as (
 
     select
         coalesce(fit_shares.segmentation_name, current_shares.segmentation_name) as segmentation_name,
         coalesce(fit_shares.feature_name, current_shares.feature_name) as feature_name,
-        sum(
-            (
-                greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
-                - greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
-            )
-            * ln(
-                greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
-                / greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
-            )
-        ) as population_stability_index
+        (
+            greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
+            - greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
+        )
+        * ln(
+            greatest(coalesce(current_shares.current_share, 0), {{ psi_floor }})
+            / greatest(coalesce(fit_shares.fit_share, 0), {{ psi_floor }})
+        ) as psi_term
     from fit_shares
     full outer join current_shares
         on fit_shares.segmentation_name = current_shares.segmentation_name
             and fit_shares.feature_name = current_shares.feature_name
             and fit_shares.bin = current_shares.bin
-    group by all
+
+),
+
+psi as (
+
+    select
+        segmentation_name,
+        feature_name,
+        {{ exact_sum('psi_term') }} as population_stability_index
+    from psi_terms
+    group by segmentation_name, feature_name
 
 ),
 

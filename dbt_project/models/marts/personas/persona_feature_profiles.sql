@@ -24,7 +24,7 @@ persona_{{ name }} as (
         persona_name,
         model_version,
         {% for feature in features -%}
-        avg(cast({{ feature }} as double)) as {{ feature }}__mean,
+        {{ exact_avg('cast(' ~ feature ~ ' as double)') }} as {{ feature }}__mean,
         {{ median('cast(' ~ feature ~ ' as double)') }} as {{ feature }}__median,
         {% endfor -%}
         count(*) as fitted_member_count
@@ -38,9 +38,10 @@ population_{{ name }} as (
 
     select
             {% for feature in features -%}
-        avg(cast({{ feature }} as double)) as {{ feature }}__mean,
-        {{ median('cast(' ~ feature ~ ' as double)') }} as {{ feature }}__median,
-        stddev_pop(cast({{ feature }} as double)) as {{ feature }}__std{% if not loop.last %},{% endif %}
+        {%- set value = 'cast(' ~ feature ~ ' as double)' %}
+        {{ exact_avg(value) }} as {{ feature }}__mean,
+        {{ median(value) }} as {{ feature }}__median,
+        {{ exact_stddev_pop(value) }} as {{ feature }}__std{% if not loop.last %},{% endif %}
             {% endfor %}
 
     from members_{{ name }}

@@ -100,7 +100,7 @@ predicted as (
     select
         week_cohorts.segmentation_name,
         week_cohorts.week,
-        sum(week_cohorts.customers * expected.expected_purchases) as predicted_cumulative_repeat_purchases
+        {{ exact_sum('week_cohorts.customers * expected.expected_purchases') }} as predicted_cumulative_repeat_purchases
     from week_cohorts
     inner join expected using (segmentation_name, elapsed_days)
     group by week_cohorts.segmentation_name, week_cohorts.week

@@ -47,7 +47,7 @@ grouped as (
         case when x >= 7 then '7+' else cast(x as varchar) end as calibration_repeat_purchases,
         count(*) as customers,
         sum(holdout_purchases) as actual_repeat_purchases,
-        sum(expected_purchases) as predicted_repeat_purchases,
+        {{ exact_sum('expected_purchases') }} as predicted_repeat_purchases,
         any_value(calibration_end_date) as calibration_end_date,
         any_value(observation_end_date) as observation_end_date
     from customers
@@ -61,7 +61,7 @@ grouped as (
         'all customers' as calibration_repeat_purchases,
         count(*) as customers,
         sum(holdout_purchases) as actual_repeat_purchases,
-        sum(expected_purchases) as predicted_repeat_purchases,
+        {{ exact_sum('expected_purchases') }} as predicted_repeat_purchases,
         any_value(calibration_end_date) as calibration_end_date,
         any_value(observation_end_date) as observation_end_date
     from customers

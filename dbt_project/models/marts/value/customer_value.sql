@@ -47,10 +47,10 @@ discounted as (
         segmentation_name,
         customer_id,
         max(expected_purchases) filter (where step = {{ steps }}) as expected_purchases,
-        sum(
-            (expected_purchases - coalesce(previous_expected_purchases, 0))
-            / pow(1 + {{ var('clv_annual_discount_rate') }}, step * {{ horizon_days }} / {{ steps }} / 365.25)
-        ) as discounted_purchases
+        {{ exact_sum(
+            '(expected_purchases - coalesce(previous_expected_purchases, 0)) / pow(1 + '
+            ~ var('clv_annual_discount_rate') ~ ', step * ' ~ horizon_days ~ ' / ' ~ steps ~ ' / 365.25)'
+        ) }} as discounted_purchases
     from (
         select
             *,

@@ -22,7 +22,7 @@ select
     any_value(members.persona_name) as persona_name,
     count(*) as members,
     {{ median('value.predicted_clv') }} as median_predicted_clv,
-    sum(value.predicted_clv) as total_predicted_clv,
+    {{ exact_sum('value.predicted_clv') }} as total_predicted_clv,
     {{ median('value.expected_purchases') }} as median_expected_purchases,
     {{ median('value.probability_alive') }} as median_probability_alive,
     -- Of the members whose churn risk is known (null when the fit could not tell anyone's).
