@@ -30,7 +30,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/customers_benchmark.py --rows 100000 1000000
 
-## Python (ruff, import contracts, mypy) and SQL (sqlfluff: dbt templater, duckdb dialect; .sqlfluff)
+## Python (ruff, import contracts, mypy), SQL (sqlfluff: dbt templater, duckdb dialect; .sqlfluff) and dbt
+## metadata (dbt-score: owners, descriptions, tests; at least 9.5)
 # sqlfluff compiles the models with dbt against a scratch database under target/, never the warehouse.
 lint: $(STAMP)
 	$(BIN)/ruff check ml tests bench
@@ -39,6 +40,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	SMARTCART_DUCKDB_PATH=target/sqlfluff/lint.duckdb SMARTCART_ARTIFACTS_DIR=target/sqlfluff/artifacts \
 		SMARTCART_REPORTS_DIR=target/sqlfluff/reports $(BIN)/sqlfluff lint dbt_project/models
+	SMARTCART_DUCKDB_PATH=target/sqlfluff/lint.duckdb $(BIN)/dbt-score lint --run-dbt-parse \
+		--fail-project-under 9.5 --show failing-items
 
 clean:
 	rm -rf target logs data/warehouse data/artifacts data/generated
