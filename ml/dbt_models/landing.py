@@ -1,5 +1,8 @@
 """Landing clickstream events: new files of a path or glob (CSV or Parquet), or new rows of a SQLite table.
 
+Files are read through the dbt source clickstream.events (its external_location: every file of the var
+events_path, with its name), so lineage, docs and `--select source:clickstream.events+` see the input.
+
 Incremental by design: a file already landed (by name) is not read again, and SQLite rows are read from
 the last landed rowid on, so adding a day's or a month's file costs the new events only. SQLite is read
 with Python's sqlite3 (no DuckDB extension has to be downloaded at run time).
@@ -106,26 +109,22 @@ def _check_columns(found: list[str], where: str) -> None:
         )
 
 
-def _file_relation(session, files: list[str], load_id: str):
-    """All new files as one relation of text columns plus source_file (one scan, DuckDB reads in parallel)."""
-    listing = "[" + ", ".join(quote(f) for f in files) + "]"
-    parquet = [f for f in files if f.lower().endswith(".parquet")]
-    if parquet and len(parquet) != len(files):
-        raise EventsInputError(f"events files mix CSV and Parquet: {', '.join(files[:4])}; use one format per path")
-    reader = (
-        f"read_parquet({listing}, filename = true, union_by_name = true)"
-        if parquet
-        else f"read_csv({listing}, header = true, all_varchar = true, filename = true, union_by_name = true)"
-    )
-    described = session.sql(f"select * from {reader} limit 0")
-    found = list(described.columns)
+def _file_relation(source, events_path: str, files: list[str], load_id: str):
+    """The new files of the source ``clickstream.events`` as one relation of typed columns plus source_file.
+
+    ``source`` is the dbt source (its external_location reads every file of events_path, with the file
+    name); filtering on the file name prunes the files already landed before any is read (DuckDB skips
+    them), so a build reads each new file once, in parallel.
+    """
+    found = [c for c in source.columns if c != "filename"]
     _check_columns(found, f"Events file(s) {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}")
-    types = {name: str(kind) for name, kind in zip(found, described.types, strict=True)}
+    types = {name: str(kind) for name, kind in zip(source.columns, source.types, strict=True)}
+    new_files = ", ".join(quote(f) for f in files)
     landing = (
-        f"(select *, filename as source_file, cast(null as bigint) as source_row, "
-        f"{quote(load_id)} as load_id from {reader})"
+        f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id "
+        f"from clickstream_source where filename in ({new_files}))"
     )
-    return session.sql(typed_select(landing, types, LANDING_COLUMNS))
+    return source.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
 
 
 def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: str):
@@ -164,8 +163,37 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
     return session.sql(typed_select("clickstream_sqlite_batch", {}, LANDING_COLUMNS))
 
 
-def new_events(session, events_path: str, sqlite_table: str, landed: list[tuple[str, int | None]], load_id: str):
-    """A relation of the events not landed yet (possibly empty), every field as text."""
+def check_events_input(session, events_path: str) -> None:
+    """Stop with a clear message when the input does not exist or its files do not match the reader the
+    source clickstream.events picks (before that reader fails in its own words)."""
+    if is_sqlite(events_path):
+        if not Path(events_path).exists():
+            raise EventsInputError(
+                f"Events input '{events_path}' (dbt var events_path): the SQLite file does not exist"
+            )
+        return
+    files = matching_files(session, events_path)
+    parquet = [f for f in files if f.lower().endswith(".parquet")]
+    if parquet and len(parquet) != len(files):
+        raise EventsInputError(f"events files mix CSV and Parquet: {', '.join(files[:4])}; use one format per path")
+    if bool(parquet) != events_path.lower().endswith(".parquet"):
+        raise EventsInputError(
+            f"Events input '{events_path}' (dbt var events_path): name Parquet files with a path or glob ending in "
+            "'.parquet' and CSV files with any other; the source clickstream.events picks its reader by the ending"
+        )
+
+
+def new_events(
+    source,
+    session,
+    events_path: str,
+    sqlite_table: str,
+    landed: list[tuple[str, int | None]],
+    load_id: str,
+):
+    """A relation of the events not landed yet (possibly empty), typed, with the text of bad values kept.
+
+    ``source`` is the dbt source clickstream.events (not read for a SQLite input)."""
     if is_sqlite(events_path):
         after = max((row or 0 for _, row in landed), default=0)
         return _sqlite_relation(session, events_path, sqlite_table, after, load_id)
@@ -178,4 +206,4 @@ def new_events(session, events_path: str, sqlite_table: str, landed: list[tuple[
             f"cast(null as varchar) as load_id where false)"
         )
         return session.sql(typed_select(nothing, {}, LANDING_COLUMNS))
-    return _file_relation(session, files, load_id)
+    return _file_relation(source, events_path, files, load_id)

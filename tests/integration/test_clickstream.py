@@ -146,6 +146,24 @@ def test_bad_events_are_quarantined_and_a_missing_column_stops_the_build(tmp_pat
     assert "missing.csv" in failed.output and "missing required column(s) user_session" in failed.output
 
 
+def test_an_events_input_that_cannot_be_read_stops_the_landing_with_a_clear_message(tmp_path):
+    write_events(tmp_path / "parquet", 2_000, files=1, days=1, seed=3, file_format="parquet")
+    cases = {
+        str(tmp_path / "nowhere" / "*.csv"): "no file matches this path or glob",
+        str(tmp_path / "parquet" / "*"): "name Parquet files with a path or glob ending in '.parquet'",
+        str(tmp_path / "missing.sqlite"): "the SQLite file does not exist",
+    }
+    for events_path, message in cases.items():
+        # The landing model alone: it reads the source first, so nothing else is needed to see the refusal.
+        failed = Build(tmp_path / "build").dbt(
+            "run", "--select", "raw_clickstream_events", dbt_vars={"events_path": events_path}
+        )
+        assert failed.returncode != 0 and message in failed.output and events_path in failed.output, (
+            events_path,
+            failed.output[-2000:],
+        )
+
+
 def test_planted_behaviour_groups_are_recovered(tmp_path):
     n_events = 400_000
     write_events(tmp_path / "month", n_events, files=4, seed=0)

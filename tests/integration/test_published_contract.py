@@ -95,6 +95,18 @@ def test_public_models_are_exactly_the_published_tables_and_every_model_has_an_o
     assert all(group["owner"].get("email") for group in groups.values())
 
 
+def test_every_source_is_read_through_source_and_only_by_staging(bundled_build):
+    manifest = json.loads((bundled_build.workdir / "target" / "manifest.json").read_text())
+    readers: dict[str, set[str]] = {name: set() for name in manifest["sources"]}
+    for node in manifest["nodes"].values():
+        for source in node.get("depends_on", {}).get("nodes", []):
+            if source in readers and node["resource_type"] == "model":
+                readers[source].add(node["original_file_path"])
+    assert readers and all(readers.values()), f"a declared source no model reads: {readers}"
+    assert all("/staging/" in path for paths in readers.values() for path in paths), readers
+    assert any(path.endswith("raw_clickstream_events.py") for path in readers["source.smartcart.clickstream.events"])
+
+
 def test_the_semantic_layer_validates_and_its_measures_run_on_the_published_tables(bundled_build):
     from dbt_semantic_interfaces.implementations.semantic_manifest import PydanticSemanticManifest
     from dbt_semantic_interfaces.validations.semantic_manifest_validator import SemanticManifestValidator

@@ -2,7 +2,8 @@
 
 Typed fields, with the text of any value that did not type kept beside it, plus source_file, source_row
 (SQLite rowid) and load_id (one per landing), so the staging model can check and deduplicate the events.
-Logic in ml/events_loading.py.
+Files are read through the source clickstream.events; SQLite with Python's sqlite3. Logic in
+ml/dbt_models/landing.py.
 """
 
 
@@ -10,7 +11,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
     import uuid
 
-    from ml.dbt_models.landing import new_events
+    from ml.dbt_models.landing import check_events_input, new_events
 
     landed = []
     if dbt.is_incremental:
@@ -21,12 +22,14 @@ def model(dbt, session):
                 "once: `smartcart run --full-refresh` or `dbt build --full-refresh --select "
                 "raw_clickstream_events+`."
             )
-        landed = session.sql(
-            f"select source_file, max(source_row) from {dbt.this} group by source_file"
-        ).fetchall()
+        landed = session.sql(f"select source_file, max(source_row) from {dbt.this} group by source_file").fetchall()
+    events_path = dbt.config.get("events_path")
+    # Checked before the source is bound: a path that matches nothing gets this message, not the reader's.
+    check_events_input(session, events_path)
     return new_events(
+        dbt.source("clickstream", "events"),
         session,
-        dbt.config.get("events_path"),
+        events_path,
         dbt.config.get("sqlite_table"),
         landed,
         # A fresh id per landing (config values are rendered at parse time, so not invocation_id).
