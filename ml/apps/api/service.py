@@ -262,7 +262,7 @@ def _add_score_route(app: FastAPI, segmentation: Segmentation, published: Publis
         placed = scorer.place(columns)
         results = _results(scorer, columns, placed, key)
         if history_field is not None:
-            _add_values(results, histories, snapshot.value_models.get(name), history_field)
+            _add_history_figures(results, histories, snapshot.value_models.get(name), history_field)
         return _json({"segmentation": name, "model_version": scorer.model_version, "results": results})
 
     # The annotation names a class made at run time; with postponed annotations FastAPI would see a string.
@@ -305,7 +305,7 @@ def histories_of(records: list, history_field: str, key: str, context: InvoiceCo
     return histories
 
 
-def _add_values(results: list[dict], histories: list, model: ValueModel | None, history_field: str) -> None:
+def _add_history_figures(results: list[dict], histories: list, model: ValueModel | None, history_field: str) -> None:
     """Each result's model inputs computed from its lines and predicted value (customer_value's figures), or
     why there is none."""
     for result, history in zip(results, histories, strict=True):
@@ -331,14 +331,10 @@ def model_input_columns(
     with its history takes the inputs computed from it."""
     config = segmentation.config
     key = segmentation.entity_key
-    computed = [None if h is None else model_inputs(h) for h in histories or []]
-    if computed:
-        values = [
-            c if c is not None else {n: getattr(r, n) for n in config.numeric_features}
-            for r, c in zip(records, computed, strict=True)
-        ]
-    else:
-        values = [{n: getattr(r, n) for n in config.numeric_features} for r in records]
+    values = [
+        model_inputs(history) if history is not None else {n: getattr(r, n) for n in config.numeric_features}
+        for r, history in zip(records, histories or [None] * len(records), strict=True)
+    ]
     columns = {name: np.array([v[name] for v in values], dtype=float) for name in config.numeric_features}
     columns.update(
         {name: np.array([getattr(r, name) for r in records], dtype=object) for name in config.categorical_features}
