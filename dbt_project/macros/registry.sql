@@ -47,7 +47,7 @@
 {#- The tables every segmentation shares (engine, personas, operations) plus each one's own. -#}
 {% macro published_tables() %}
   {% set tables = ['run_summary', 'segmentation_models', 'segment_model_parameters', 'k_selection',
-                   'segment_personas', 'persona_profiles', 'persona_feature_profiles',
+                   'segment_personas', 'persona_stability', 'persona_rules', 'algorithm_comparison', 'persona_profiles', 'persona_feature_profiles',
                    'persona_membership_history', 'persona_migrations', 'segment_drift', 'refit_recommendation',
                    'clv_sufficiency', 'clv_parameters', 'customer_value', 'clv_validation', 'clv_tracking',
                    'persona_value_profiles', 'cohort_retention', 'cohort_persona_mix'] %}

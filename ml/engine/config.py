@@ -38,6 +38,8 @@ class SegmentationConfig:
     silhouette_sample_size: int = 2_000
     ward_sample_size: int = 4_000
     n_bootstrap: int = 5
+    # Resamples of the per-persona stability (bootstrap Jaccard) of the chosen model (ml/engine/trust.py).
+    stability_bootstrap: int = 20
     min_stability: float = 0.75
     skew_threshold: float = 1.0
     min_match_score: float = 0.25

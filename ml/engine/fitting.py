@@ -29,6 +29,7 @@ from ml.engine.personas import match_personas
 from ml.engine.preprocessing import check_feature_frame, model_inputs
 from ml.engine.profiles import cluster_profile, wide_z
 from ml.engine.registry import Registry, Segmentation
+from ml.engine.trust import trust_sections
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +331,7 @@ def fit_one(
         {"item": "low_margin_threshold", "value": LOW_MARGIN},
     ]
     parameters = parameter_rows(model).to_dict(orient="records")
+    evidence = trust_sections(model, inputs, sample, config)
     rows = (
         _rows("model", model_records + fit_statistics)
         + _rows("parameter", parameters)
@@ -337,6 +339,7 @@ def fit_one(
         + _rows("persona", persona_records)
         + _rows("fit_profile", profile_records)
         + _rows("input_distribution", input_distributions(inputs, config))
+        + [row for section, records in evidence.items() for row in _rows(section, records)]
     )
     frame = pd.DataFrame(rows)
     frame["segmentation_name"] = config.name

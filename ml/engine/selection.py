@@ -15,6 +15,8 @@ from sklearn.metrics import (
 )
 from threadpoolctl import threadpool_limits
 
+from ml.engine.stability import best_jaccard
+
 K_SELECTION_COLUMNS = [
     "k",
     "inertia",
@@ -23,6 +25,7 @@ K_SELECTION_COLUMNS = [
     "davies_bouldin",
     "stability_ari",
     "stability_ari_std",
+    "min_cluster_jaccard",
 ]
 
 
@@ -39,7 +42,9 @@ def sweep_k(
 
     Stability is the mean adjusted Rand index between the fit on all ``points`` and fits on
     ``n_bootstrap`` bootstrap resamples, each resample's model labelling all points. A k whose segments
-    move when the sample moves is not a k to build marketing on.
+    move when the sample moves is not a k to build marketing on. The same resamples give each cluster's
+    bootstrap Jaccard (clusterboot, on the rows each resample drew); ``min_cluster_jaccard`` is the least
+    stable cluster's, so a k with one unstable segment among stable ones shows it.
     """
     # The sweep fits ~200 K-Means on at most a few thousand 3-D points: OpenMP's thread start-up costs more
     # than it saves at that size (measured: 2.9 s with one thread against 4.4 s with two for the three
@@ -70,12 +75,16 @@ def _sweep(
         silhouette = silhouette_score(
             points, labels, sample_size=min(silhouette_sample_size, n_rows), random_state=random_state
         )
-        agreements = []
+        agreements, jaccards = [], []
+        clusters = np.unique(labels)
         for b, indices in enumerate(bootstrap_indices):
             # Fewer restarts per bootstrap fit: stability asks whether the partition moves, not for the
             # best of many starts, and this is the costliest loop of a fit.
             resampled = KMeans(n_clusters=k, n_init=max(1, n_init // 3), random_state=random_state + 1 + b)
-            agreements.append(adjusted_rand_score(labels, resampled.fit(points[indices]).predict(points)))
+            predicted = resampled.fit(points[indices]).predict(points)
+            agreements.append(adjusted_rand_score(labels, predicted))
+            drawn = np.unique(indices)
+            jaccards.append(best_jaccard(labels[drawn], predicted[drawn], clusters))
         rows.append(
             {
                 "k": k,
@@ -85,6 +94,7 @@ def _sweep(
                 "davies_bouldin": float(davies_bouldin_score(points, labels)),
                 "stability_ari": float(np.mean(agreements)) if agreements else float("nan"),
                 "stability_ari_std": float(np.std(agreements)) if agreements else float("nan"),
+                "min_cluster_jaccard": float(np.min(np.mean(jaccards, axis=0))) if jaccards else float("nan"),
             }
         )
     return pd.DataFrame(rows, columns=K_SELECTION_COLUMNS)
@@ -100,7 +110,9 @@ def choose_k(table: pd.DataFrame, n_clusters: int | None = None, min_stability: 
     """The documented rule (docs/modelling.md): a majority vote of three indices among stable k.
 
     1. ``n_clusters`` set by the user wins.
-    2. Candidates: the k whose bootstrap stability (mean ARI) is at least ``min_stability``; all k if none.
+    2. Candidates: the k whose every cluster is stable (bootstrap Jaccard of its least stable cluster at
+       least ``min_stability``, clusterboot's "stable"); if no k has that, the k whose partition as a whole
+       is stable (mean bootstrap ARI at least ``min_stability``); all k if none. The rule says which.
     3. Each index votes for its best candidate: silhouette (highest), Calinski-Harabasz (highest),
        Davies-Bouldin (lowest). The k with most votes wins; a tie goes to the best mean rank over the
        three indices, then to the smaller k. One index alone can drift (Davies-Bouldin keeps falling with k
@@ -110,12 +122,7 @@ def choose_k(table: pd.DataFrame, n_clusters: int | None = None, min_stability: 
         return KChoice(n_clusters, f"k={n_clusters} set by the n_clusters setting")
     if table.empty:
         raise ValueError("the k sweep produced no candidate: too few distinct rows to segment")
-    stable = table[table["stability_ari"] >= min_stability]
-    pool, stable_note = (
-        (stable, f"stability >= {min_stability}")
-        if len(stable)
-        else (table, f"no k reached stability {min_stability}, so all k considered")
-    )
+    pool, stable_note = _candidates(table, min_stability)
     pool = pool.set_index("k")
     votes = pd.Series(0, index=pool.index)
     voters = {
@@ -138,6 +145,19 @@ def choose_k(table: pd.DataFrame, n_clusters: int | None = None, min_stability: 
     return KChoice(
         chosen,
         f"k={chosen}: best by {', '.join(supporters) or 'mean rank'} "
-        f"({len(supporters)} of 3 indices) among k with {stable_note}; silhouette {row['silhouette']:.3f}, "
-        f"Davies-Bouldin {row['davies_bouldin']:.3f}, stability ARI {row['stability_ari']:.3f}",
+        f"({len(supporters)} of 3 indices) among {stable_note}; silhouette {row['silhouette']:.3f}, "
+        f"Davies-Bouldin {row['davies_bouldin']:.3f}, stability ARI {row['stability_ari']:.3f}, "
+        f"least stable segment's Jaccard {row['min_cluster_jaccard']:.2f}",
     )
+
+
+def _candidates(table: pd.DataFrame, min_stability: float) -> tuple[pd.DataFrame, str]:
+    every_segment = table[table["min_cluster_jaccard"] >= min_stability]
+    if len(every_segment):
+        return every_segment, f"k whose every segment is stable (bootstrap Jaccard >= {min_stability})"
+    partition = table[table["stability_ari"] >= min_stability]
+    if len(partition):
+        return partition, (
+            f"k with stability ARI >= {min_stability} (no k had every segment's bootstrap Jaccard >= {min_stability})"
+        )
+    return table, f"all k (no k reached stability {min_stability})"

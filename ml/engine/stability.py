@@ -29,6 +29,22 @@ def stability_band(jaccard: float) -> str:
     return "not to be trusted"
 
 
+def best_jaccard(original: np.ndarray, resampled: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """For each cluster of ``original``, its best Jaccard similarity with any cluster of ``resampled``
+    (labels of the same rows); 0 for a cluster with no row here, as clusterboot counts an undrawn cluster."""
+    similarities = np.zeros(len(clusters))
+    others = np.unique(resampled)
+    for i, cluster in enumerate(clusters):
+        members = original == cluster
+        if not members.any():
+            continue
+        for other in others:
+            matched = resampled == other
+            union = np.count_nonzero(members | matched)
+            similarities[i] = max(similarities[i], np.count_nonzero(members & matched) / union)
+    return similarities
+
+
 def cluster_stability(
     points: np.ndarray,
     labels: np.ndarray,
@@ -46,17 +62,7 @@ def cluster_stability(
     for b in range(n_bootstrap):
         drawn = np.unique(rng.integers(0, len(points), len(points)))
         resampled = KMeans(n_clusters=k, n_init=n_init, random_state=random_state + 1 + b).fit(points[drawn])
-        original = labels[drawn]
-        for i, cluster in enumerate(clusters):
-            members = original == cluster
-            if not members.any():
-                continue  # none of its rows drawn: similarity 0, as clusterboot counts it
-            best = 0.0
-            for other in range(k):
-                matched = resampled.labels_ == other
-                union = np.count_nonzero(members | matched)
-                best = max(best, np.count_nonzero(members & matched) / union)
-            similarities[b, i] = best
+        similarities[b] = best_jaccard(labels[drawn], resampled.labels_, clusters)
     mean = similarities.mean(axis=0)
     return pd.DataFrame(
         {

@@ -32,7 +32,7 @@ def test_n_clusters_overrides_the_rule(blobs):
     assert "set by the n_clusters" in model.k_rule_
 
 
-def _table(silhouette, calinski_harabasz, davies_bouldin, stability):
+def _table(silhouette, calinski_harabasz, davies_bouldin, stability, min_jaccard=(0.9, 0.9, 0.9)):
     return pd.DataFrame(
         {
             "k": [2, 3, 4],
@@ -42,6 +42,7 @@ def _table(silhouette, calinski_harabasz, davies_bouldin, stability):
             "davies_bouldin": davies_bouldin,
             "stability_ari": stability,
             "stability_ari_std": [0.0, 0.0, 0.0],
+            "min_cluster_jaccard": list(min_jaccard),
         }
     )
 
@@ -56,8 +57,25 @@ def test_rule_is_a_majority_vote_among_stable_k():
 
 def test_rule_ignores_unstable_k():
     # k=2 wins every index but moves under resampling, so the stable k are compared instead.
-    table = _table([0.60, 0.55, 0.40], [900, 800, 700], [0.5, 0.9, 1.0], [0.50, 0.90, 0.95])
+    table = _table([0.60, 0.55, 0.40], [900, 800, 700], [0.5, 0.9, 1.0], [0.50, 0.90, 0.95], [0.5, 0.8, 0.8])
     assert choose_k(table).k == 3
+
+
+def test_rule_prefers_k_whose_every_segment_is_stable_and_says_so():
+    # Every k is stable as a partition (ARI), but k=2 and k=4 each have one segment that falls apart under
+    # resampling (Jaccard below 0.75): k=3 is the only k whose every segment is stable.
+    table = _table([0.60, 0.50, 0.55], [900, 800, 850], [0.5, 0.9, 0.6], [0.95, 0.90, 0.92], [0.70, 0.88, 0.62])
+    choice = choose_k(table)
+    assert choice.k == 3
+    assert "every segment is stable" in choice.rule
+    assert "Jaccard 0.88" in choice.rule
+
+
+def test_rule_says_when_no_k_has_every_segment_stable():
+    table = _table([0.60, 0.50, 0.55], [900, 800, 850], [0.5, 0.9, 0.6], [0.95, 0.90, 0.92], [0.70, 0.6, 0.62])
+    choice = choose_k(table)
+    assert choice.k == 2
+    assert "no k had every segment's bootstrap Jaccard >= 0.75" in choice.rule
 
 
 def test_rule_breaks_a_three_way_split_by_mean_rank_then_smaller_k():

@@ -1,5 +1,6 @@
 -- The evidence for the number of segments: one row per model and candidate k, with inertia (elbow),
--- silhouette, Calinski-Harabasz, Davies-Bouldin and bootstrap stability; is_chosen marks the model's k.
+-- silhouette, Calinski-Harabasz, Davies-Bouldin, bootstrap stability of the partition (ARI) and of its least
+-- stable segment (Jaccard); is_chosen marks the model's k.
 
 with
 
@@ -32,7 +33,8 @@ metrics as (
         max(case when item = 'calinski_harabasz' then value end) as calinski_harabasz,
         max(case when item = 'davies_bouldin' then value end) as davies_bouldin,
         max(case when item = 'stability_ari' then value end) as stability_ari,
-        max(case when item = 'stability_ari_std' then value end) as stability_ari_std
+        max(case when item = 'stability_ari_std' then value end) as stability_ari_std,
+        max(case when item = 'min_cluster_jaccard' then value end) as min_cluster_jaccard
 
     from fits
     where section = 'k_selection'
@@ -52,6 +54,7 @@ select
     metrics.davies_bouldin,
     metrics.stability_ari,
     metrics.stability_ari_std,
+    metrics.min_cluster_jaccard,
     metrics.k = chosen.chosen_k as is_chosen
 
 from metrics
