@@ -44,3 +44,12 @@
 {% macro default__format_number(expression, decimals) -%}
   printf('%.{{ decimals }}f', {{ expression }})
 {%- endmacro %}
+
+{#- Seconds from one timestamp (or date) to another, as a number. -#}
+{% macro seconds_between(start, finish) -%}
+  {{ return(adapter.dispatch('seconds_between', 'smartcart')(start, finish)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start, finish) -%}
+  date_diff('second', cast({{ start }} as timestamp), cast({{ finish }} as timestamp))
+{%- endmacro %}

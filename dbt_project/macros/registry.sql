@@ -9,11 +9,12 @@
   {{ return({
       'entry': ['title', 'entity_label', 'entity_key', 'feature_model', 'members_model', 'input', 'model',
                 'profile_features', 'key_features', 'refit_policy', 'published_tables', 'member_joins',
-                'report', 'dashboard'],
+                'report', 'dashboard', 'sufficiency'],
       'input': ['file_var', 'source', 'accounting_model', 'cli_flag', 'upload_label'],
       'model': ['numeric_features', 'categorical_features', 'exclude_column', 'n_clusters', 'min_match_score',
                 'identity_max_distance', 'n_components'],
       'member_join': ['model', 'columns', 'key', 'match'],
+      'sufficiency': ['time_span', 'history', 'time_features'],
   }) }}
 {% endmacro %}
 
@@ -23,6 +24,7 @@
   {% for name, entry in registry.items() %}
     {% set blocks = [(entry, keys.entry), (entry.get('input', {}), keys.input), (entry.get('model', {}), keys.model)] %}
     {% for join in entry.get('member_joins') or [] %}{% do blocks.append((join, keys.member_join)) %}{% endfor %}
+    {% do blocks.append((entry.get('sufficiency') or {}, keys.sufficiency)) %}
     {% for block, allowed in blocks %}
       {% for key in block %}
         {% if key not in allowed %}
@@ -47,7 +49,7 @@
 {#- The tables every segmentation shares (engine, personas, operations) plus each one's own. -#}
 {% macro published_tables() %}
   {% set tables = ['run_summary', 'segmentation_models', 'segment_model_parameters', 'k_selection',
-                   'segment_personas', 'persona_stability', 'persona_rules', 'algorithm_comparison', 'persona_profiles', 'persona_feature_profiles',
+                   'segmentation_sufficiency', 'segmentation_trust', 'segment_personas', 'persona_stability', 'persona_rules', 'algorithm_comparison', 'persona_profiles', 'persona_feature_profiles',
                    'persona_membership_history', 'persona_migrations', 'segment_drift', 'refit_recommendation',
                    'clv_sufficiency', 'clv_parameters', 'customer_value', 'clv_validation', 'clv_tracking',
                    'persona_value_profiles', 'cohort_retention', 'cohort_persona_mix'] %}

@@ -28,7 +28,16 @@ def previous_recommendations(session, schema: str) -> dict[str, str]:
 
 
 def fit_model(
-    dbt, session, registry: str, settings: str, artifacts_dir: str, samples, catalogue, traits, feature_labels
+    dbt,
+    session,
+    registry: str,
+    settings: str,
+    artifacts_dir: str,
+    samples,
+    catalogue,
+    traits,
+    feature_labels,
+    sufficiency,
 ) -> pd.DataFrame:
     """``registry`` and ``settings`` are the JSON the model's config renders from the dbt vars."""
     parsed_settings = json.loads(settings)
@@ -44,4 +53,5 @@ def fit_model(
         artifacts_dir,
         parsed_settings,
         previous_recommendations(session, dbt.this.schema),
+        sufficiency.df(),
     )

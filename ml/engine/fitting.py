@@ -188,6 +188,35 @@ def input_distributions(inputs: pd.DataFrame, config: SegmentationConfig) -> lis
     return records
 
 
+@dataclass(frozen=True)
+class Sufficiency:
+    """What segmentation_sufficiency found for one segmentation before the fit."""
+
+    problems: str = ""
+    warnings: str = ""
+    unsupported_features: frozenset[str] = frozenset()
+    min_segment_size: int = 0
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame | None, name: str, min_segment_size: int) -> Sufficiency:
+        if table is None or table.empty or name not in set(table["segmentation_name"]):
+            return cls(min_segment_size=min_segment_size)
+        row = table.set_index("segmentation_name").loc[name]
+        unsupported = frozenset(f.strip() for f in str(row["unsupported_features"] or "").split(",") if f.strip())
+        return cls(str(row["problems"] or ""), str(row["warnings"] or ""), unsupported, min_segment_size)
+
+    def check(self, name: str, allowed: bool) -> None:
+        """Stop a fit the data cannot support, unless the user allowed it (var allow_insufficient_data)."""
+        if not self.problems:
+            return
+        if not allowed:
+            raise ConfigurationError(
+                f"segmentation {name!r}: the data cannot support a meaningful segmentation: {self.problems}. "
+                "See segmentation_sufficiency; to fit anyway, set the var allow_insufficient_data: true"
+            )
+        log.warning("segmentation %s: fitting although %s (allow_insufficient_data)", name, self.problems)
+
+
 def fit_one(
     segmentation: Segmentation,
     config: SegmentationConfig,
@@ -199,8 +228,10 @@ def fit_one(
     labels: Mapping[str, str],
     artifacts_dir: str,
     reason: str,
+    sufficiency: Sufficiency | None = None,
 ) -> pd.DataFrame:
     """Fit one segmentation on its sample and describe the model as rows."""
+    sufficiency = sufficiency or Sufficiency()
     started = time.perf_counter()
     fitted_at = datetime.now(UTC).isoformat(timespec="seconds")
     check_feature_frame(
@@ -228,6 +259,7 @@ def fit_one(
         traits[traits["segmentation_name"] == config.name],
         config.min_match_score,
         dict(labels),
+        sufficiency.unsupported_features,
     )
     identities, vanished = assign_ids(
         wide_z(profile),
@@ -253,6 +285,12 @@ def fit_one(
         },
     )
     metrics = {**model.metrics_, "rows_available": eligible_rows}
+    warnings = [sufficiency.warnings] if sufficiency.warnings else []
+    if sizes.min() < sufficiency.min_segment_size:
+        warnings.append(
+            f"the smallest segment has {int(sizes.min())} rows in the fit, fewer than the "
+            f"{sufficiency.min_segment_size} of segment_min_segment_size: its profile rests on few rows"
+        )
     model_records: list[dict] = [
         {"item": "fitted_at", "text": fitted_at},
         {"item": "fit_seconds", "value": round(time.perf_counter() - started, 3)},
@@ -267,6 +305,7 @@ def fit_one(
             "text": ", ".join(f"{k} {v}" for k, v in sidecar["library_versions"].items()),
         },
         {"item": "previous_model_version", "text": previous.model_version if previous else None},
+        {"item": "data_warnings", "text": "; ".join(warnings)},
     ]
     for name in (
         "k",
@@ -301,6 +340,7 @@ def fit_one(
             {"cluster_id": cluster, "item": "identity_status", "text": identity.status},
             {"cluster_id": cluster, "item": "identity_distance", "value": identity.distance},
             {"cluster_id": cluster, "item": "fit_share", "value": float(sizes[cluster] / len(sample))},
+            {"cluster_id": cluster, "item": "naming_note", "text": row.naming_note},
         ]
     # input_index numbers the vanished personas: several can vanish in one refit.
     persona_records += [
@@ -397,8 +437,12 @@ def fit_segmentations(
     artifacts_dir: str,
     settings: Mapping[str, Any] | None = None,
     recommendations: Mapping[str, str] | None = None,
+    sufficiency: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Model rows of every segmentation that refits in this build (none for those that keep their model)."""
+    """Model rows of every segmentation that refits in this build (none for those that keep their model).
+
+    ``sufficiency`` is the table segmentation_sufficiency: a segmentation with problems stops here unless
+    ``settings['allow_insufficient_data']``; its unsupported features never name a persona."""
     settings = settings or {}
     configs = configs_for(registry, settings)
     requested = refit_requests(registry, settings.get("refit"))
@@ -419,6 +463,10 @@ def fit_segmentations(
             assert before is not None
             log.info("segmentation %s: scoring with stored model %s", segmentation.name, before.model_version)
             continue
+        checked = Sufficiency.from_table(
+            sufficiency, segmentation.name, int(settings.get("segment_min_segment_size") or 0)
+        )
+        checked.check(segmentation.name, bool(settings.get("allow_insufficient_data")))
         own = samples[samples["segmentation_name"] == segmentation.name]
         sample, eligible = wide_sample(own, config)
         own_labels = feature_labels[feature_labels["segmentation_name"] == segmentation.name]
@@ -434,6 +482,7 @@ def fit_segmentations(
                 dict(zip(own_labels["feature_name"], own_labels["feature_label"], strict=True)),
                 artifacts_dir,
                 reason,
+                checked,
             )
         )
     return typed(pd.concat(frames, ignore_index=True)) if frames else empty_fit_frame()

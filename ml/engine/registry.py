@@ -33,7 +33,9 @@ ENTRY_KEYS = {
     "member_joins": False,
     "report": False,
     "dashboard": False,
+    "sufficiency": False,
 }
+SUFFICIENCY_KEYS = {"time_span": True, "history": True, "time_features": False}
 INPUT_KEYS = {
     "file_var": True,
     "source": True,
@@ -117,6 +119,7 @@ class Segmentation:
     report_notes: str = ""
     report_tables: tuple[str, ...] = ()
     dashboard_scatter: tuple[str, str] | None = None
+    time_features: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -128,6 +131,11 @@ def parse_entry(name: str, entry: Mapping[str, Any], defaults: Mapping[str, Any]
     _check_keys(entry["model"], MODEL_KEYS, f"{where}, model")
     _check_keys(entry.get("report") or {}, REPORT_KEYS, f"{where}, report")
     _check_keys(entry.get("dashboard") or {}, DASHBOARD_KEYS, f"{where}, dashboard")
+    sufficiency = entry.get("sufficiency") or {}
+    if sufficiency:
+        _check_keys(sufficiency, SUFFICIENCY_KEYS, f"{where}, sufficiency")
+        _check_keys(sufficiency["time_span"], {"model": True, "column": True}, f"{where}, sufficiency.time_span")
+        _check_keys(sufficiency["history"], {"feature": True, "min": True}, f"{where}, sufficiency.history")
     if entry["refit_policy"] not in REFIT_POLICIES:
         raise ConfigurationError(
             f"{where}: refit_policy {entry['refit_policy']!r} is not one of {', '.join(REFIT_POLICIES)}"
@@ -174,6 +182,7 @@ def parse_entry(name: str, entry: Mapping[str, Any], defaults: Mapping[str, Any]
         report_notes=report.get("notes", ""),
         report_tables=tuple(report.get("tables") or ()),
         dashboard_scatter=tuple(dashboard["scatter"]) if dashboard.get("scatter") else None,
+        time_features=tuple(sufficiency.get("time_features") or ()),
         raw=entry,
     )
 

@@ -110,3 +110,65 @@ def test_matching_is_invariant_to_row_order_of_centroids(seed):
     a = match_personas(centroids, CATALOGUE, TRAITS, 0.25).set_index("cluster_id")["persona_name"]
     b = match_personas(shuffled, CATALOGUE, TRAITS, 0.25).set_index("cluster_id")["persona_name"]
     assert all(a[c] == b[relabel[c]] for c in range(4))
+
+
+LOYALTY_CATALOGUE = pd.DataFrame(
+    {
+        "persona_name": ["Loyal Big Spenders", "Big Spenders"],
+        "description": ["come back often and spend", "spend a lot"],
+        "marketing_strategy": ["s1", "s2"],
+    }
+)
+# "Loyal" is a claim about visits: it requires them 0.5 sd above average; spend counts in both scores.
+LOYALTY_TRAITS = pd.DataFrame(
+    {
+        "persona_name": ["Loyal Big Spenders", "Loyal Big Spenders", "Big Spenders"],
+        "feature_name": ["spend", "visits", "spend"],
+        "direction": ["high", "high", "high"],
+        "weight": [1.0, 0.5, 1.0],
+        "required_z": [0.5, 0.5, 0.5],
+    }
+)
+
+
+def centroid_rows(z_by_cluster: dict[int, dict[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"cluster_id": cluster, "feature_name": feature, "standardised_value": value}
+            for cluster, features in z_by_cluster.items()
+            for feature, value in features.items()
+        ]
+    )
+
+
+def test_a_persona_name_needs_every_required_trait_at_its_size():
+    # Cluster 0 spends a lot, but its visits are only 0.3 sd above average: not loyal.
+    centroids = centroid_rows({0: {"spend": 2.0, "visits": 0.3}, 1: {"spend": -0.4, "visits": -0.1}})
+    named = match_personas(centroids, LOYALTY_CATALOGUE, LOYALTY_TRAITS, 0.25).set_index("cluster_id")
+    assert named.loc[0, "persona_name"] == "Big Spenders"
+    assert named.loc[1, "is_fallback_name"], "spend 0.4 sd below average earns neither name"
+    # With visits 0.8 sd above average the loyal name is earned, and the note says so.
+    centroids = centroid_rows({0: {"spend": 2.0, "visits": 0.8}, 1: {"spend": 0.6, "visits": -0.1}})
+    named = match_personas(centroids, LOYALTY_CATALOGUE, LOYALTY_TRAITS, 0.25).set_index("cluster_id")
+    assert named.loc[0, "persona_name"] == "Loyal Big Spenders"
+    assert "shows every trait it requires" in named.loc[0, "naming_note"]
+
+
+def test_a_feature_the_data_cannot_support_names_nobody():
+    # A few hours of clickstream: visits cannot show loyalty, however high they are.
+    centroids = centroid_rows({0: {"spend": 2.0, "visits": 3.0}, 1: {"spend": -0.4, "visits": -0.1}})
+    named = match_personas(
+        centroids, LOYALTY_CATALOGUE, LOYALTY_TRAITS, 0.25, unsupported=frozenset({"visits"})
+    ).set_index("cluster_id")
+    assert "Loyal Big Spenders" not in set(named["persona_name"])
+    assert named.loc[0, "persona_name"] == "Big Spenders"
+    assert not any("visits" in name.lower() for name in named["persona_name"])
+    assert named.loc[1, "is_fallback_name"]
+
+
+def test_a_cluster_near_the_average_on_everything_is_called_so():
+    centroids = centroid_rows({0: {"spend": 0.1, "visits": -0.2}, 1: {"spend": -1.5, "visits": 0.9}})
+    named = match_personas(centroids, LOYALTY_CATALOGUE, LOYALTY_TRAITS, 0.25).set_index("cluster_id")
+    assert named.loc[0, "persona_name"] == "Near-Average Profile"
+    assert named.loc[0, "is_fallback_name"]
+    assert "the closest, Big Spenders, would need spend z >= 0.5 (this segment +0.10)" in named.loc[0, "naming_note"]

@@ -13,7 +13,7 @@ def jinja_key_lists() -> dict[str, list[str]]:
     body = text[text.index("macro registry_keys") :]
     return {
         block: re.findall(r"'([a-z_]+)'", re.search(rf"'{block}': \[(.*?)\]", body, re.S).group(1))
-        for block in ("entry", "input", "model", "member_join")
+        for block in ("entry", "input", "model", "member_join", "sufficiency")
     }
 
 
@@ -23,6 +23,7 @@ def test_the_dbt_macro_and_python_know_the_same_keys():
     assert keys["input"] == list(registry.INPUT_KEYS)
     assert keys["model"] == list(registry.MODEL_KEYS)
     assert keys["member_join"] == list(registry.MEMBER_JOIN_KEYS)
+    assert keys["sufficiency"] == list(registry.SUFFICIENCY_KEYS)
 
 
 def test_the_project_registry_has_the_three_sources():

@@ -25,7 +25,8 @@ pivoted as (
         max(case when item = 'is_fallback_name' then value end) = 1 as is_fallback_name,
         max(case when item = 'identity_status' then text end) as identity_status,
         max(case when item = 'identity_distance' then value end) as identity_distance,
-        max(case when item = 'fit_share' then value end) as fit_share
+        max(case when item = 'fit_share' then value end) as fit_share,
+        max(case when item = 'naming_note' then text end) as naming_note
 
     from persona_rows
     group by segmentation_name, model_version, fit_sequence, cluster_id
@@ -45,6 +46,7 @@ select
     is_fallback_name,
     identity_status,
     identity_distance,
-    fit_share
+    fit_share,
+    naming_note
 
 from pivoted

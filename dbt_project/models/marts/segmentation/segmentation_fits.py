@@ -29,4 +29,5 @@ def model(dbt, session):
         catalogue=dbt.ref("persona_catalogue"),
         traits=dbt.ref("persona_traits"),
         feature_labels=dbt.ref("feature_labels"),
+        sufficiency=dbt.ref("segmentation_sufficiency"),
     )

@@ -37,7 +37,8 @@ pivoted as (
         max(case when item = 'sample_fingerprint' then text end) as sample_fingerprint,
         max(case when item = 'artifact_sha256' then text end) as artifact_sha256,
         max(case when item = 'artifact_path' then text end) as artifact_path,
-        max(case when item = 'library_versions' then text end) as library_versions
+        max(case when item = 'library_versions' then text end) as library_versions,
+        max(case when item = 'data_warnings' then text end) as data_warnings
 
     from model_rows
     group by segmentation_name, model_version, fit_sequence
@@ -70,6 +71,7 @@ select
     sample_fingerprint,
     artifact_sha256,
     artifact_path,
-    library_versions
+    library_versions,
+    coalesce(data_warnings, '') as data_warnings
 
 from pivoted
