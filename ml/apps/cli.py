@@ -116,6 +116,25 @@ def print_refit_recommendations(database: str | None) -> None:
         print(f"  {row.segmentation_name}: {row.reason}. Next: {row.next_step}.")
 
 
+def print_trust(database: str | None) -> None:
+    """Per segmentation: the data guardrails, the verdict and any unstable persona (segmentation_trust)."""
+    try:
+        table = warehouse.read_frame(
+            "select trust.segmentation_name, trust.verdict, trust.unstable_personas, sufficiency.warnings "
+            "from segmentation_trust as trust "
+            "inner join segmentation_sufficiency as sufficiency using (segmentation_name) "
+            "order by trust.segmentation_name",
+            database,
+        )
+    except warehouse.NotBuiltError:
+        return
+    print("\nCan the segments be trusted? (data guardrails, stability, other algorithms; docs/modelling.md):")
+    for row in table.itertuples():
+        print(f"  {row.segmentation_name}: {row.verdict}")
+        if row.unstable_personas:
+            print(f"    unstable personas (bootstrap Jaccard below 0.75): {row.unstable_personas}")
+
+
 def print_customer_value_status(database: str | None) -> None:
     """Per source of purchases: customer value figures, or why there are none (table clv_sufficiency)."""
     table = warehouse.customer_value_status(database)
@@ -199,6 +218,7 @@ def command_run(args: argparse.Namespace) -> int:
         return code
     step(3, f"Published {database}: the personas", started)
     print_personas(database)
+    print_trust(database)
     print_customer_value_status(database)
     print_refit_recommendations(database)
     print(f"\nReport: {reports_dir() / 'insights.md'} (and .html), plots beside it.")

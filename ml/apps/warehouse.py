@@ -56,11 +56,17 @@ def _query(connection: duckdb.DuckDBPyConnection, sql: str, parameters: list | N
 def persona_table(
     name: str, key_features: tuple[str, ...], database: str | duckdb.DuckDBPyConnection | None = None
 ) -> pd.DataFrame:
-    """One row per persona of segmentation ``name``: size, share, medians of its key figures, traits."""
+    """One row per persona of segmentation ``name``: size, share, how well the name fits (catalogue match
+    score, null for a name built from the persona's own traits) and how stable it is (bootstrap Jaccard),
+    medians of its key figures, traits."""
     profiles = read_frame(
-        "select persona_id, persona_name, member_count, round(member_share, 3) as member_share, top_traits, "
-        "marketing_strategy from persona_profiles where segmentation_name = ? "
-        "order by member_count desc, persona_name",
+        "select profiles.persona_id, profiles.persona_name, profiles.member_count, "
+        "round(profiles.member_share, 3) as member_share, round(profiles.match_score, 2) as match_score, "
+        "round(stability.bootstrap_jaccard, 2) as stability_jaccard, profiles.top_traits, "
+        "profiles.marketing_strategy from persona_profiles as profiles "
+        "left join persona_stability as stability on stability.segmentation_name = profiles.segmentation_name "
+        "and stability.model_version = profiles.model_version and stability.persona_id = profiles.persona_id "
+        "where profiles.segmentation_name = ? order by profiles.member_count desc, profiles.persona_name",
         database,
         [name],
     )

@@ -26,14 +26,26 @@ def _number(value: float) -> str:
 
 
 def _leaf_paths(tree, features: list[str]) -> dict[int, list[tuple[str, str, float]]]:
-    """Every leaf's path from the root: (feature, '<=' or '>', threshold) per split."""
+    """Every rule leaf's path from the root: (feature, '<=' or '>', threshold) per split. A subtree whose
+    leaves all have the same majority class is one rule leaf (its root): a split that does not change the
+    persona only makes the rule longer."""
     structure = tree.tree_
+    majority = structure.value[:, 0, :].argmax(axis=1)
+
+    def uniform(node: int) -> int | None:
+        """The class of every leaf under ``node``, or None when they differ."""
+        left, right = structure.children_left[node], structure.children_right[node]
+        if left == right:
+            return int(majority[node])
+        below = uniform(left)
+        return below if below is not None and below == uniform(right) else None
+
     paths: dict[int, list[tuple[str, str, float]]] = {}
     stack: list[tuple[int, list[tuple[str, str, float]]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         left, right = structure.children_left[node], structure.children_right[node]
-        if left == right:  # a leaf
+        if left == right or uniform(node) is not None:
             paths[node] = path
             continue
         feature, threshold = features[structure.feature[node]], float(structure.threshold[node])
@@ -67,9 +79,13 @@ def persona_rules(
         min_samples_leaf=max(1, int(np.ceil(min_leaf_share * len(values)))),
         random_state=random_state,
     ).fit(values, labels)
-    leaves = tree.apply(values)
     predicted = tree.predict(values)
     paths = _leaf_paths(tree, features)
+    # Each row's rule leaf: the deepest node of its decision path that is a rule leaf.
+    on_path = tree.decision_path(values).tocsc()
+    leaves = np.full(len(values), -1)
+    for node in paths:
+        leaves[on_path[:, node].nonzero()[0]] = node
     leaf_class = {leaf: tree.classes_[int(np.argmax(tree.tree_.value[leaf][0]))] for leaf in paths}
     rows = []
     for label in np.unique(labels):

@@ -29,12 +29,22 @@ GROUPS = {
 }
 
 
+def _draw_groups(rng: np.random.Generator, n_rows: int) -> np.ndarray:
+    """The planted group of every row: the generator's first draw, so planted_groups can repeat it."""
+    shares = np.array([GROUPS[g][0] for g in GROUPS])
+    return rng.choice(len(GROUPS), size=n_rows, p=shares / shares.sum())
+
+
+def planted_groups(n_rows: int, seed: int = 0) -> pd.DataFrame:
+    """customer_id -> planted group of a generated file (for recovery tests)."""
+    group = _draw_groups(np.random.default_rng(seed), n_rows)
+    return pd.DataFrame({"customer_id": np.arange(1, n_rows + 1) + 100_000, "group": np.array(list(GROUPS))[group]})
+
+
 def generate_customers(n_rows: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    names = list(GROUPS)
-    shares = np.array([GROUPS[g][0] for g in names])
-    group = rng.choice(len(names), size=n_rows, p=shares / shares.sum())
-    params = np.array([GROUPS[g][1:] for g in names])[group]
+    group = _draw_groups(rng, n_rows)
+    params = np.array([GROUPS[g][1:] for g in GROUPS])[group]
     income_mean, spend_scale, children_mean, deal_rate, visits, catalog_weight = params.T
 
     income = np.clip(rng.normal(income_mean, income_mean * 0.18), 2_000, 200_000).round()

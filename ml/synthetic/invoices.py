@@ -222,10 +222,10 @@ def generate_invoices(
     )
 
 
-def planted_groups(n_lines: int, seed: int = 0) -> pd.DataFrame:
+def planted_groups(n_lines: int, seed: int = 0, customers: int | None = None) -> pd.DataFrame:
     """customer_id -> planted behaviour group of a generated file (for recovery tests)."""
-    customers, _ = plan(n_lines, seed)
-    return customers[["customer_id", "group"]]
+    planned, _ = plan(n_lines, seed, customers)
+    return planned[["customer_id", "group"]]
 
 
 def write_invoices(

@@ -47,6 +47,10 @@ def app_users(path, seed: int = 0) -> pd.DataFrame:
     return frame.assign(group=groups)
 
 
+def app_users_section(build: Build) -> str:
+    return (build.reports / "insights.md").read_text().split("## App users")[1].split("\n## ")[0]
+
+
 def test_the_guide_adds_a_fourth_source_that_builds_and_gets_personas(tmp_path):
     project = copy_project(tmp_path / "project")
     apply_the_guide(project)
@@ -67,3 +71,17 @@ def test_the_guide_adds_a_fourth_source_that_builds_and_gets_personas(tmp_path):
     assert summary["rows_read"] == summary["entities_scored"] == len(truth)
     assert "## App users" in (build.reports / "insights.md").read_text()
     assert (build.reports / "app_users" / "scatter.png").exists()
+    assert "**Strong segments" in app_users_section(build)
+
+    # The same source with no groups at all: the report must call the segments weak, not present them.
+    noise = np.random.default_rng(1).normal((5, 50, 40), (1, 10, 8), (600, 3)).clip(0)
+    frame = pd.DataFrame(noise, columns=["sessions_per_week", "basket_value", "days_since_order"]).round(2)
+    frame.insert(0, "user_id", np.arange(1, len(frame) + 1))
+    frame["days_since_order"] = frame["days_since_order"].round().astype(int)
+    frame.to_csv(project / "data" / "raw" / "app" / "app_users.csv", index=False)
+    rebuilt = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "refit": ["app_users"]})
+    assert rebuilt.returncode == 0, rebuilt.output[-4000:]
+    trust = build.query("select * from segmentation_trust where segmentation_name = 'app_users'").iloc[0]
+    assert trust["structure_strength"] == "weak", trust.to_dict()
+    section = app_users_section(build)
+    assert "**Weak segments: the data shows no clear groups" in section and "Strong segments" not in section

@@ -1,5 +1,5 @@
 """The clickstream source end to end: the real REES46 sample, incremental loading, file formats, SQLite,
-bad events, and recovery of planted behaviour groups. Real dbt builds in subprocesses."""
+bad events. Recovery of planted groups: test_planted_truth.py. Real dbt builds in subprocesses."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
 
-from ml.synthetic.events import generate_events, planted_groups, write_events
+from ml.synthetic.events import generate_events, write_events
 from tests.conftest import ROOT, SMALL_CUSTOMERS, Build
 
 SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
@@ -162,22 +161,6 @@ def test_an_events_input_that_cannot_be_read_stops_the_landing_with_a_clear_mess
             events_path,
             failed.output[-2000:],
         )
-
-
-def test_planted_behaviour_groups_are_recovered(tmp_path):
-    n_events = 400_000
-    write_events(tmp_path / "month", n_events, files=4, seed=0)
-    result = build_events(tmp_path / "planted", str(tmp_path / "month" / "*.csv"))
-    personas = result.query("select user_id, persona_name from clickstream_customer_personas")
-    merged = personas.merge(planted_groups(n_events, seed=0), on="user_id")
-    assert len(merged) == len(personas)
-    score = adjusted_rand_score(merged["group"], merged["persona_name"])
-    assert score >= 0.8, (score, pd.crosstab(merged["group"], merged["persona_name"]))
-    names = set(personas["persona_name"])
-    assert {"High-Value Loyal", "Frequent Browsers", "Inactive"} <= names
-    with duckdb.connect(str(result.database), read_only=True) as connection:
-        k = connection.execute("select k from segmentation_models where segmentation_name = 'clickstream'").fetchone()
-    assert k[0] == 4  # chosen by the rule, not forced
 
 
 def test_a_landing_table_of_an_older_version_asks_for_one_full_refresh(tmp_path):

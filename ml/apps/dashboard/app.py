@@ -62,9 +62,15 @@ def choose_segmentation(key: str) -> str | None:
 
 
 # -- Overview --------------------------------------------------------------------------------------------
-def persona_card(row: pd.Series, features: pd.DataFrame, segmentation) -> None:
+def persona_card(row: pd.Series, features: pd.DataFrame, segmentation, evidence: pd.DataFrame) -> None:
     with st.container(border=True):
         st.markdown(f"#### {row['persona_name']}")
+        known = row["persona_id"] in evidence.index
+        if known and bool(evidence.loc[row["persona_id"], "is_flagged_unstable"]):
+            st.warning(
+                f"Unstable: bootstrap Jaccard {evidence.loc[row['persona_id'], 'bootstrap_jaccard']:.2f}, below "
+                "0.75. Its borders move when the sample moves; do not target on them alone."
+            )
         st.markdown(f"**{int(row['member_count']):,} {segmentation.entity_label}** · {row['member_share']:.0%} of all")
         lines = []
         own = features[features["persona_id"] == row["persona_id"]].set_index("feature_name")
@@ -77,7 +83,21 @@ def persona_card(row: pd.Series, features: pd.DataFrame, segmentation) -> None:
         st.caption(row["description"])
         st.markdown(f"**Strategy:** {row['marketing_strategy']}")
         score = "name built from its traits" if row["is_fallback_name"] else f"catalogue match {row['match_score']:.2f}"
-        st.caption(f"Persona id `{row['persona_id']}` · {score}")
+        stability = (
+            f" · stability {evidence.loc[row['persona_id'], 'bootstrap_jaccard']:.2f} "
+            f"({evidence.loc[row['persona_id'], 'stability_band']})"
+            if known and pd.notna(evidence.loc[row["persona_id"], "bootstrap_jaccard"])
+            else ""
+        )
+        st.caption(f"Persona id `{row['persona_id']}` · {score}{stability}")
+        if known and isinstance(evidence.loc[row["persona_id"], "rule_text"], str):
+            rule = evidence.loc[row["persona_id"]]
+            st.caption(
+                f"Rule: {rule['rule_text']} (selects {rule['coverage']:.0%} of them; "
+                f"{rule['fidelity']:.0%} of those it selects are in this persona)"
+            )
+        if known and row["is_fallback_name"] and isinstance(evidence.loc[row["persona_id"], "naming_note"], str):
+            st.caption(f"Why this name: {evidence.loc[row['persona_id'], 'naming_note']}")
         members = data.persona_members(segmentation.name, row["persona_id"], DATABASE)
         st.download_button(
             f"Download {len(members):,} {segmentation.entity_label} (CSV)",
@@ -102,12 +122,23 @@ def page_overview() -> None:
     for name in names:
         segmentation = project.registry().get(name)
         st.subheader(segmentation.title)
+        show_verdict(data.trust(name, DATABASE))
         profiles = data.profiles(name, DATABASE)
         features = data.feature_profiles(name, DATABASE)
+        evidence = data.persona_evidence(name, DATABASE)
         columns = st.columns(min(len(profiles), 3))
         for i, (_, row) in enumerate(profiles.iterrows()):
             with columns[i % len(columns)]:
-                persona_card(row, features, segmentation)
+                persona_card(row, features, segmentation, evidence)
+
+
+def show_verdict(trust: pd.DataFrame) -> None:
+    """How far the segments can be trusted, coloured by strength, with the data's limits."""
+    if trust.empty:
+        return
+    row = trust.iloc[0]
+    show = {"strong": st.success, "moderate": st.info}.get(row["structure_strength"], st.warning)
+    show(row["verdict"])
 
 
 # -- Value ----------------------------------------------------------------------------------------------
@@ -234,10 +265,42 @@ def page_evaluation() -> None:
     elbow.add_vline(x=chosen, line_dash="dash", annotation_text=f"chosen k={chosen}")
     left.plotly_chart(elbow, width="stretch")
     silhouette = px.line(
-        k_table, x="k", y=["silhouette", "stability_ari"], markers=True, title="Silhouette and stability by k"
+        k_table,
+        x="k",
+        y=[c for c in ("silhouette", "stability_ari", "min_cluster_jaccard") if c in k_table.columns],
+        markers=True,
+        title="Silhouette and stability by k (least stable segment's Jaccard)",
     )
     silhouette.add_vline(x=chosen, line_dash="dash")
     right.plotly_chart(silhouette, width="stretch")
+
+    st.subheader("Can these segments be trusted?")
+    show_verdict(data.trust(name, DATABASE))
+    comparison_table = data.algorithm_comparison(name, DATABASE)
+    if len(comparison_table):
+        st.caption(
+            "Other algorithms on the same inputs: the closer their agreement (ARI) with K-Means is to 1, the more "
+            "the segments are a feature of the data rather than of K-Means."
+        )
+        st.dataframe(comparison_table, hide_index=True, width="stretch")
+    evidence = data.persona_evidence(name, DATABASE)
+    if len(evidence):
+        st.caption("Per persona: bootstrap stability (flagged below 0.75) and the rule of a depth-3 decision tree.")
+        st.dataframe(
+            evidence.reset_index()[
+                [
+                    "persona_name",
+                    "bootstrap_jaccard",
+                    "stability_band",
+                    "is_flagged_unstable",
+                    "rule_text",
+                    "coverage",
+                    "fidelity",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 
     st.subheader("Try another number of segments")
     k = st.slider("Number of segments (k)", min_value=2, max_value=10, value=chosen, key="k_slider")

@@ -104,3 +104,46 @@ def persona_members(name: str, persona_id: str, database: str | None = None) -> 
         database,
         [persona_id],
     )
+
+
+def _optional(sql: str, database: str | None, parameters: list) -> pd.DataFrame:
+    """A table a warehouse published before the trust evidence existed lacks: an empty frame then."""
+    try:
+        return read(sql, database, parameters)
+    except warehouse.NotBuiltError:
+        return pd.DataFrame()
+
+
+def trust(name: str, database: str | None = None) -> pd.DataFrame:
+    """The verdict on the segmentation with the data guardrails it was fitted under (one row or none)."""
+    return _optional(
+        "select trust.*, sufficiency.warnings, sufficiency.unsupported_features, sufficiency.span_days "
+        "from segmentation_trust as trust inner join segmentation_sufficiency as sufficiency "
+        "using (segmentation_name) where segmentation_name = ?",
+        database,
+        [name],
+    )
+
+
+def persona_evidence(name: str, database: str | None = None) -> pd.DataFrame:
+    """Per persona of the active model: stability, its rule, and why it has its name; indexed by persona_id."""
+    frame = _optional(
+        "select personas.persona_id, personas.persona_name, personas.naming_note, stability.bootstrap_jaccard, "
+        "stability.stability_band, stability.is_flagged_unstable, rules.rule_text, rules.coverage, rules.fidelity "
+        "from segment_personas as personas "
+        "left join persona_stability as stability using (segmentation_name, model_version, cluster_id) "
+        "left join persona_rules as rules using (segmentation_name, model_version, cluster_id) "
+        "where personas.segmentation_name = ? and personas.is_active_model order by personas.persona_id",
+        database,
+        [name],
+    )
+    return frame.set_index("persona_id") if len(frame) else frame
+
+
+def algorithm_comparison(name: str, database: str | None = None) -> pd.DataFrame:
+    return _optional(
+        "select algorithm, groups_found, noise_share, ari_with_kmeans, points_compared from algorithm_comparison "
+        "where segmentation_name = ? and is_active_model order by algorithm_order",
+        database,
+        [name],
+    )

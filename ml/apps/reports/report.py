@@ -88,7 +88,111 @@ class SectionData:
         }
         self.labels = dict(zip(self.features["feature_name"], self.features["feature_label"], strict=False))
         self.migrations, self.drift, self.recommendation = changes_since_last_run(name, query)
+        self.trust = TrustData(name, query)
         self.value = ValueData(name, query)
+
+
+class TrustData:
+    """The evidence behind a segmentation: sufficiency, verdict, per-persona stability and rules, other
+    algorithms (empty frames for a warehouse published before these tables existed)."""
+
+    def __init__(self, name: str, query: Query):
+        tables = {
+            "sufficiency": f"select * from segmentation_sufficiency where segmentation_name = {name}",
+            "verdict": f"select * from segmentation_trust where segmentation_name = {name}",
+            "stability": f"select * from persona_stability where segmentation_name = {name} and is_active_model",
+            "rules": f"select * from persona_rules where segmentation_name = {name} and is_active_model",
+            "comparison": (
+                f"select * from algorithm_comparison where segmentation_name = {name} and is_active_model "
+                "order by algorithm_order"
+            ),
+            "naming": f"select * from segment_personas where segmentation_name = {name} and is_active_model",
+        }
+        frames = {}
+        for key, sql in tables.items():
+            try:
+                frames[key] = query(sql)
+            except warehouse.NotBuiltError:
+                frames[key] = pd.DataFrame()
+        self.sufficiency = frames["sufficiency"]
+        self.verdict = frames["verdict"]
+        self.stability = (
+            frames["stability"].set_index("persona_id") if len(frames["stability"]) else frames["stability"]
+        )
+        self.rules = frames["rules"].set_index("persona_id") if len(frames["rules"]) else frames["rules"]
+        self.comparison = frames["comparison"]
+        self.naming = frames["naming"].set_index("persona_id") if len(frames["naming"]) else frames["naming"]
+
+    def persona_lines(self, persona_id: str) -> list[str]:
+        """Stability, rule and naming evidence of one persona, as report bullets."""
+        lines = []
+        if persona_id in self.stability.index:
+            row = self.stability.loc[persona_id]
+            flag = (
+                " **Flagged: below 0.75, the borders of this persona move when the sample moves.**"
+                if row["is_flagged_unstable"]
+                else ""
+            )
+            lines.append(
+                f"- **Stability:** bootstrap Jaccard {row['bootstrap_jaccard']:.2f} ({row['stability_band']}, "
+                f"{int(row['n_bootstrap'])} resamples).{flag}"
+            )
+        if persona_id in self.rules.index:
+            row = self.rules.loc[persona_id]
+            if isinstance(row["rule_text"], str):
+                lines.append(
+                    f"- **Rule:** {row['rule_text']} (selects {row['coverage']:.0%} of its members; "
+                    f"{row['fidelity']:.0%} of the rows it selects are in this persona)."
+                )
+            else:
+                lines.append("- **Rule:** no simple rule describes this persona (it is the majority of no leaf).")
+        return lines
+
+    def naming_note(self, persona_id: str) -> str | None:
+        if persona_id in self.naming.index and isinstance(self.naming.loc[persona_id, "naming_note"], str):
+            return str(self.naming.loc[persona_id, "naming_note"])
+        return None
+
+
+def trust_markdown(trust: TrustData) -> list[str]:
+    """The verdict, the data guardrails and the other algorithms' view."""
+    lines = ["### Can these segments be trusted?", ""]
+    if len(trust.verdict):
+        lines += [f"**{trust.verdict.iloc[0]['verdict']}**", ""]
+    if len(trust.sufficiency):
+        row = trust.sufficiency.iloc[0]
+        span = row["span_days"]
+        span_text = f"{span * 24:.1f} hours" if span < 2 else f"{span:,.0f} days"
+        lines += [
+            f"- Data: {int(row['fit_entities']):,} rows to fit over {span_text}; "
+            f"{row['history_share']:.0%} with {row['history_rule']}.",
+        ]
+        if row["unsupported_features"]:
+            lines.append(
+                f"- Features the data cannot support (no persona name claims them): {row['unsupported_features']}."
+            )
+        if row["warnings"]:
+            lines.append(f"- Warnings: {row['warnings']}.")
+        if row["problems"]:
+            lines.append(f"- **Problems (fitted only because allow_insufficient_data is set):** {row['problems']}.")
+        lines.append("")
+    if len(trust.comparison):
+        shown = pd.DataFrame(
+            {
+                "algorithm": trust.comparison["algorithm"],
+                "groups": trust.comparison["groups_found"],
+                "noise share": trust.comparison["noise_share"].map("{:.0%}".format),
+                "agreement with K-Means (ARI)": trust.comparison["ari_with_kmeans"].map("{:.2f}".format),
+            }
+        )
+        lines += [
+            "Other algorithms on the same inputs: a Gaussian mixture (components by BIC), Ward (cut at the same "
+            "k) and HDBSCAN (dense groups, the rest noise). An ARI near 1 means they find the same groups.",
+            "",
+            markdown_table(shown),
+            "",
+        ]
+    return lines
 
 
 def changes_since_last_run(name: str, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -183,8 +287,14 @@ def section_markdown(data: SectionData) -> list[str]:
             figure(medians.loc[(pid, feature), "member_median"]) if (pid, feature) in medians.index else "n/a"
             for pid in profiles["persona_id"]
         ]
+    if len(data.trust.stability):
+        glance["Stability"] = [
+            _stability_cell(data.trust.stability.loc[pid]) if pid in data.trust.stability.index else "n/a"
+            for pid in profiles["persona_id"]
+        ]
     glance["Strategy"] = profiles["marketing_strategy"]
-    lines += ["", "### Personas at a glance", "", markdown_table(pd.DataFrame(glance)), ""]
+    lines += ["", *trust_markdown(data.trust)]
+    lines += ["### Personas at a glance", "", markdown_table(pd.DataFrame(glance)), ""]
     for row in profiles.itertuples(index=False):
         typical = []
         for feature in key_features:
@@ -196,9 +306,10 @@ def section_markdown(data: SectionData) -> list[str]:
                 f"({comparison(stats['member_median'], stats['population_median'], stats['population_std'])})"
             )
         match = (
-            f"matched to the catalogue with score {row.match_score:.2f}"
+            f"matched to the catalogue with score {row.match_score:.2f}, showing every trait it requires"
             if pd.notna(row.match_score) and not row.is_fallback_name
-            else "no catalogue persona fitted: name built from its traits"
+            else "built from its own traits: "
+            + (data.trust.naming_note(row.persona_id) or "no catalogue persona fitted")
         )
         lines += [
             f"### {row.persona_name}",
@@ -209,6 +320,7 @@ def section_markdown(data: SectionData) -> list[str]:
             f"- **What sets them apart:** {row.top_traits}.",
             f"- **Typical member (medians):** {'; '.join(typical)}.",
             f"- **Marketing strategy:** {row.marketing_strategy}",
+            *data.trust.persona_lines(row.persona_id),
             f"- Name: {match}.",
             "",
         ]
@@ -220,6 +332,7 @@ def section_markdown(data: SectionData) -> list[str]:
             "Calinski-Harabasz": data.k_table["calinski_harabasz"].map("{:,.0f}".format),
             "Davies-Bouldin": data.k_table["davies_bouldin"].map("{:.3f}".format),
             "stability (ARI)": data.k_table["stability_ari"].map("{:.3f}".format),
+            "least stable segment (Jaccard)": data.k_table["min_cluster_jaccard"].map("{:.2f}".format),
             "chosen": data.k_table["is_chosen"].map({True: "yes", False: ""}),
         }
     )
@@ -228,7 +341,8 @@ def section_markdown(data: SectionData) -> list[str]:
         "### How the number of personas was chosen",
         "",
         "K-Means was fitted for every k in the configured range on the PCA projection of the model inputs. "
-        "Among the k whose segments are stable under bootstrap resampling, silhouette, Calinski-Harabasz "
+        "Among the k whose every segment is stable under bootstrap resampling (Jaccard at least 0.75), "
+        "silhouette, Calinski-Harabasz "
         "and Davies-Bouldin each vote for their best k; the most votes win (docs/modelling.md).",
         "",
         markdown_table(k_table),
@@ -253,6 +367,11 @@ def section_markdown(data: SectionData) -> list[str]:
         lines += [f"![{' vs '.join(segmentation.report_scatter)}]({folder}/scatter.png)", ""]
     lines += [f"![Feature correlations]({folder}/feature_correlations.png)", ""]
     return lines
+
+
+def _stability_cell(row: pd.Series) -> str:
+    flag = " (flagged)" if row["is_flagged_unstable"] else ""
+    return f"{row['bootstrap_jaccard']:.2f} {row['stability_band']}{flag}"
 
 
 def section_plots(data: SectionData, directory: Path) -> list[Path]:
