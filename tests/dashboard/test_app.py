@@ -48,6 +48,19 @@ def test_overview_shows_persona_cards_for_each_built_source(app, dashboard_build
     assert set(info["input_name"]) == {"customers", "invoices", "clickstream"}
 
 
+def test_overview_shows_each_verdict_and_each_personas_stability_and_rule(app, dashboard_build):
+    open_page(app, "Overview")
+    shown = [block.value for block in [*app.success, *app.info, *app.warning]]
+    for verdict in dashboard_build.query("select verdict from segmentation_trust")["verdict"]:
+        assert verdict in shown
+    captions = "\n".join(block.value for block in app.caption)
+    personas = dashboard_build.query("select count(*) as n from persona_profiles")["n"].item()
+    assert captions.count("· stability ") == personas
+    assert captions.count("Rule: ") == personas
+    flagged = dashboard_build.query("select count(*) as n from persona_stability where is_flagged_unstable")
+    assert sum("Unstable: bootstrap Jaccard" in text for text in shown) == flagged["n"].item()
+
+
 def test_evaluation_page_reclusters_when_the_k_slider_moves(app):
     open_page(app, "Model evaluation")
     slider = app.slider(key="k_slider")
@@ -62,6 +75,17 @@ def test_evaluation_page_reclusters_when_the_k_slider_moves(app):
     assert any("income against spend total" == s.value for s in app.subheader)
     app.selectbox(key="evaluation_segmentation").set_value("invoices").run()
     assert not app.exception and len(app.dataframe[0].value) == app.slider(key="k_slider").value
+
+
+def test_evaluation_page_shows_the_evidence_behind_the_segments(app):
+    open_page(app, "Model evaluation")
+    app.selectbox(key="evaluation_segmentation").set_value("invoices").run()
+    assert "Can these segments be trusted?" in [s.value for s in app.subheader]
+    tables = [frame.value for frame in app.dataframe]
+    algorithms = next(t for t in tables if "ari_with_kmeans" in t.columns)
+    assert list(algorithms["algorithm"]) == ["kmeans", "gaussian_mixture", "ward", "hdbscan"]
+    evidence = next(t for t in tables if "bootstrap_jaccard" in t.columns)
+    assert len(evidence) == 4 and evidence["rule_text"].notna().all()
 
 
 def test_score_page_returns_a_persona_and_the_next_closest(app, dashboard_build):
@@ -80,6 +104,7 @@ def test_score_page_returns_a_persona_and_the_next_closest(app, dashboard_build)
     message = app.success[0].value
     assert message.startswith("Persona: ") and any(p in message for p in personas)
     assert "Next closest" in markdown(app) and "Strategy:" in markdown(app)
+    assert "**Why this persona:** " in markdown(app) and "pull it towards this persona" in markdown(app)
 
 
 def test_upload_of_rfm_figures_is_scored_and_offered_for_download(app, tmp_path):

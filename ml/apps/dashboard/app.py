@@ -274,6 +274,17 @@ def page_evaluation() -> None:
     silhouette.add_vline(x=chosen, line_dash="dash")
     right.plotly_chart(silhouette, width="stretch")
 
+    st.subheader("Try another number of segments")
+    k = st.slider("Number of segments (k)", min_value=2, max_value=10, value=chosen, key="k_slider")
+    table = cached_recluster(name, k, warehouse_stamp())
+    st.caption(f"k = {k}: {len(table)} segments re-clustered live on a sample of the published features.")
+    st.bar_chart(table.set_index("persona_name")["members"], horizontal=True)
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    points = data.member_points(name, DATABASE)
+    profiles = data.profiles(name, DATABASE)
+    colours = persona_colours(profiles["persona_id"].tolist())
+    colour_map = {row.persona_name: colours[row.persona_id] for row in profiles.itertuples()}
     st.subheader("Can these segments be trusted?")
     show_verdict(data.trust(name, DATABASE))
     comparison_table = data.algorithm_comparison(name, DATABASE)
@@ -302,17 +313,6 @@ def page_evaluation() -> None:
             width="stretch",
         )
 
-    st.subheader("Try another number of segments")
-    k = st.slider("Number of segments (k)", min_value=2, max_value=10, value=chosen, key="k_slider")
-    table = cached_recluster(name, k, warehouse_stamp())
-    st.caption(f"k = {k}: {len(table)} segments re-clustered live on a sample of the published features.")
-    st.bar_chart(table.set_index("persona_name")["members"], horizontal=True)
-    st.dataframe(table, hide_index=True, width="stretch")
-
-    points = data.member_points(name, DATABASE)
-    profiles = data.profiles(name, DATABASE)
-    colours = persona_colours(profiles["persona_id"].tolist())
-    colour_map = {row.persona_name: colours[row.persona_id] for row in profiles.itertuples()}
     st.subheader("PCA projection by persona")
     left, right = st.columns(2)
     left.plotly_chart(
@@ -428,8 +428,20 @@ def page_score() -> None:
         submitted = st.form_submit_button("Score")
     if not submitted:
         return
-    row = scorer.score(pd.DataFrame([values]), "the form").iloc[0]
+    frame = scorer.checked(pd.DataFrame([values]), "the form")
+    row = scorer.score(frame, "the form").iloc[0]
     st.success(f"Persona: **{row['persona_name']}**")
+    reasons = scorer.placing_features(frame, scorer.place(frame))[0]
+    if reasons:
+        st.markdown(
+            "**Why this persona:** "
+            + "; ".join(
+                f"{reason['feature'].replace('_', ' ')} {reason['value']}"
+                + (f" ({reason['compared_with_fit']})" if "compared_with_fit" in reason else "")
+                for reason in reasons
+            )
+            + " pull it towards this persona rather than the next closest."
+        )
     st.markdown(f"**Strategy:** {row['marketing_strategy']}")
     st.markdown(
         f"Next closest: **{row['next_persona_name']}** (margin {row['margin_to_next_centroid']:.2f} "
