@@ -12,7 +12,7 @@
                 'report', 'dashboard', 'sufficiency'],
       'input': ['file_var', 'source', 'accounting_model', 'cli_flag', 'upload_label'],
       'model': ['numeric_features', 'categorical_features', 'exclude_column', 'n_clusters', 'min_match_score',
-                'identity_max_distance', 'n_components'],
+                'identity_max_distance', 'n_components', 'algorithm'],
       'member_join': ['model', 'columns', 'key', 'match'],
       'sufficiency': ['time_span', 'history', 'time_features'],
   }) }}

@@ -1,6 +1,8 @@
 {#
   Scoring in SQL: every row gets its cluster, its distance to the nearest centroid, the margin to the second
-  nearest and its PCA coordinates, from the fitted parameters of a model (table segment_model_parameters,
+  nearest and its PCA coordinates (for a Gaussian-mixture segmentation, the distance is measured in each
+  component's own covariance and offset by its weight and spread, so the nearest centroid is the most
+  probable component), from the fitted parameters of a model (table segment_model_parameters,
   written by the fit; ml/engine/parameters.py states the formula). The parameters are read when the model
   that calls the macro is compiled, right before it runs, and become constants of one SELECT: the data never
   leaves the warehouse and any engine with SQL can score.
@@ -79,9 +81,20 @@
             *,
             {%- for k in clusters %}
             sqrt(
+              {%- if model.precisions %}
+              {%- for e in range(1, model.component_count + 1) %}
+              power(
+                {%- for c in range(1, model.component_count + 1) %}
+                (scoring_pc{{ c }} - {{ scoring_number(model.centroids[k ~ '_' ~ c]) }}) * {{ scoring_number(model.precisions[k ~ '_' ~ c ~ '_' ~ e]) }}{% if not loop.last %} +{% endif %}
+                {%- endfor %}
+              , 2) +
+              {%- endfor %}
+              {{ scoring_number(model.offsets[k]) }}
+              {%- else %}
               {%- for c in range(1, model.component_count + 1) %}
               power(scoring_pc{{ c }} - {{ scoring_number(model.centroids[k ~ '_' ~ c]) }}, 2){% if not loop.last %} +{% endif %}
               {%- endfor %}
+              {%- endif %}
             ) as scoring_distance_{{ k }}{% if not loop.last %},{% endif %}
             {%- endfor %}
           from (
@@ -141,7 +154,7 @@
   {% endset %}
   {% set rows = run_query(query).rows %}
   {% if rows | length == 0 %}{{ return(none) }}{% endif %}
-  {% set model = {'inputs': {}, 'loadings': {}, 'centroids': {}, 'threshold': none, 'version': none,
+  {% set model = {'inputs': {}, 'loadings': {}, 'centroids': {}, 'precisions': {}, 'offsets': {}, 'threshold': none, 'version': none,
                   'input_count': 0, 'component_count': 0, 'cluster_count': 0} %}
   {% for row in rows %}
     {% do model.update({'version': row['model_version']}) %}
@@ -158,6 +171,10 @@
     {% elif row['item'] == 'centroid' %}
       {% do model.centroids.update({(row['cluster_id'] | int) ~ '_' ~ (row['component_index'] | int): row['value']}) %}
       {% do model.update({'cluster_count': [model.cluster_count, (row['cluster_id'] | int) + 1] | max}) %}
+    {% elif row['item'] == 'centroid_precision' %}
+      {% do model.precisions.update({(row['cluster_id'] | int) ~ '_' ~ (row['component_index'] | int) ~ '_' ~ (row['input_index'] | int): row['value']}) %}
+    {% elif row['item'] == 'centroid_offset' %}
+      {% do model.offsets.update({row['cluster_id'] | int: row['value']}) %}
     {% elif row['item'] == 'distance_threshold' %}
       {% do model.update({'threshold': row['value']}) %}
     {% endif %}

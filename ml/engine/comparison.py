@@ -3,8 +3,10 @@
 On the same points K-Means clusters (scaled, projected), three algorithms with other assumptions each find
 their own groups: a Gaussian mixture (elliptical groups of their own sizes; number of components by BIC),
 Ward's hierarchical clustering (cut at the K-Means k) and HDBSCAN (density: finds its own number of groups
-and calls the rest noise). Their agreement with the K-Means labels (adjusted Rand index: 1 the same
-partition, 0 what chance gives) says whether the segments are a feature of the data or of K-Means. When
+and calls the rest noise). Their agreement with the model's labels (adjusted Rand index: 1 the same
+partition, 0 what chance gives) says whether the segments are a feature of the data or of the algorithm.
+When the model itself is a Gaussian mixture (registry `algorithm: gaussian_mixture`), K-Means with the
+same k takes the mixture's place in the comparison. When
 HDBSCAN finds one group and calls most points noise, the data has no dense groups to find.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import HDBSCAN, AgglomerativeClustering
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
@@ -37,22 +39,26 @@ def gaussian_mixture_by_bic(points: np.ndarray, k_range: range, random_state: in
 
 
 def compare_algorithms(
-    points: np.ndarray, kmeans_labels: np.ndarray, random_state: int, k_max: int = 10
+    points: np.ndarray, model_labels: np.ndarray, random_state: int, k_max: int = 10, algorithm: str = "kmeans"
 ) -> pd.DataFrame:
     """One row per algorithm: its number of groups, the share of points it calls noise, and its ARI with
-    the K-Means labels on the points it ran on (K-Means itself first, ARI 1)."""
-    kmeans_labels = np.asarray(kmeans_labels)
-    k = len(np.unique(kmeans_labels))
-    rows = [{"algorithm": "kmeans", "groups": k, "noise_share": 0.0, "ari_with_kmeans": 1.0, "points": len(points)}]
+    the model's labels on the points it ran on (the model's own algorithm first, ARI 1)."""
+    labels = np.asarray(model_labels)
+    k = len(np.unique(labels))
+    rows = [{"algorithm": algorithm, "groups": k, "noise_share": 0.0, "ari_with_model": 1.0, "points": len(points)}]
 
-    mixture = gaussian_mixture_by_bic(points, range(2, min(k_max, len(points) - 1) + 1), random_state)
-    mixture_labels = mixture.predict(points)
+    if algorithm == "gaussian_mixture":
+        other = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(points)
+        name, groups, other_labels = "kmeans", k, other.labels_
+    else:
+        mixture = gaussian_mixture_by_bic(points, range(2, min(k_max, len(points) - 1) + 1), random_state)
+        name, groups, other_labels = "gaussian_mixture", int(mixture.n_components), mixture.predict(points)
     rows.append(
         {
-            "algorithm": "gaussian_mixture",
-            "groups": int(mixture.n_components),
+            "algorithm": name,
+            "groups": groups,
             "noise_share": 0.0,
-            "ari_with_kmeans": float(adjusted_rand_score(kmeans_labels, mixture_labels)),
+            "ari_with_model": float(adjusted_rand_score(labels, other_labels)),
             "points": len(points),
         }
     )
@@ -64,7 +70,7 @@ def compare_algorithms(
             "algorithm": "ward",
             "groups": k,
             "noise_share": 0.0,
-            "ari_with_kmeans": float(adjusted_rand_score(kmeans_labels[ward_rows], ward_labels)),
+            "ari_with_model": float(adjusted_rand_score(labels[ward_rows], ward_labels)),
             "points": len(ward_rows),
         }
     )
@@ -79,9 +85,7 @@ def compare_algorithms(
             "groups": int(len(np.unique(density_labels[clustered]))),
             "noise_share": float(1 - clustered.mean()),
             # On the points it placed: noise is not a group to agree with.
-            "ari_with_kmeans": float(
-                adjusted_rand_score(kmeans_labels[density_rows][clustered], density_labels[clustered])
-            )
+            "ari_with_model": float(adjusted_rand_score(labels[density_rows][clustered], density_labels[clustered]))
             if clustered.any()
             else 0.0,
             "points": len(density_rows),

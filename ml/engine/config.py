@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+ALGORITHMS = ("kmeans", "gaussian_mixture")
+
 
 class ConfigurationError(ValueError):
     """A setting given by the user (registry entry, dbt var, CLI flag) cannot be used."""
@@ -30,6 +32,9 @@ class SegmentationConfig:
     k_min: int = 2
     k_max: int = 10
     n_clusters: int | None = None
+    # kmeans, or gaussian_mixture: diagonal-covariance Gaussian components in the PCA space, scored in SQL by
+    # the same macro (ml/engine/parameters.py gives the formula).
+    algorithm: str = "kmeans"
     random_state: int = 42
     n_init: int = 10
     # The k sweep, silhouette and Ward run on samples of the fit sample: their cost grows faster than
@@ -56,6 +61,10 @@ class SegmentationConfig:
             )
         if self.n_clusters is not None and self.n_clusters < 2:
             raise ConfigurationError(f"n_clusters must be at least 2, got {self.n_clusters}")
+        if self.algorithm not in ALGORITHMS:
+            raise ConfigurationError(
+                f"segmentation {self.name!r}: algorithm {self.algorithm!r} is not one of {', '.join(ALGORITHMS)}"
+            )
         if self.n_components < 1:
             raise ConfigurationError(f"n_components must be at least 1, got {self.n_components}")
 
@@ -100,6 +109,7 @@ class SegmentationConfig:
             "categorical_features": self.categorical_features,
             "n_components": self.n_components,
             "n_clusters": self.n_clusters,
+            "algorithm": self.algorithm,
             "k_min": self.k_min,
             "k_max": self.k_max,
             "random_state": self.random_state,

@@ -16,11 +16,12 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
+from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ml.engine.preprocessing import MISSING_CATEGORY, FeatureSchemaError, build_preprocessor
-from ml.engine.selection import choose_k, sweep_k
+from ml.engine.selection import KChoice, choose_k, sweep_k
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         ward_sample_size=4_000,
         n_bootstrap=5,
         min_stability=0.75,
+        algorithm="kmeans",
     ):
         self.categorical_features = categorical_features
         self.n_components = n_components
@@ -84,6 +86,7 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         self.ward_sample_size = ward_sample_size
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
+        self.algorithm = algorithm
 
     # -- input handling --------------------------------------------------------------------------------
     def _frame(self, X, reset: bool) -> pd.DataFrame:  # noqa: N803 - scikit-learn's argument name
@@ -147,12 +150,19 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
             self.silhouette_sample_size,
         )
         choice = choose_k(self.k_selection_, self.n_clusters, self.min_stability)
+        if self.algorithm == "gaussian_mixture" and self.n_clusters is None:
+            choice = self._choose_k_by_bic(points[sweep_positions])
         self.n_clusters_, self.k_rule_ = choice.k, choice.rule
         log.info("%s", choice.rule)
 
-        kmeans = KMeans(n_clusters=self.n_clusters_, n_init=self.n_init, random_state=self.random_state)
-        first_labels = kmeans.fit_predict(points)
-        self.cluster_centers_ = self._canonical_centers(kmeans.cluster_centers_, first_labels)
+        if self.algorithm == "gaussian_mixture":
+            self._fit_mixture(points)
+        else:
+            for mixture_only in ("cluster_precisions_", "cluster_offsets_"):  # from an earlier fit of a mixture
+                self.__dict__.pop(mixture_only, None)
+            kmeans = KMeans(n_clusters=self.n_clusters_, n_init=self.n_init, random_state=self.random_state)
+            first_labels = kmeans.fit_predict(points)
+            self.cluster_centers_ = self._canonical_centers(kmeans.cluster_centers_, first_labels)
         self._n_features_out = self.n_clusters_
         distances = self._distances(points)
         self.labels_ = distances.argmin(axis=1)
@@ -183,6 +193,36 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         }
         return self
 
+    def _choose_k_by_bic(self, points: np.ndarray) -> KChoice:
+        """The mixture's own rule: the number of Gaussian components with the lowest BIC."""
+        bics = {
+            k: GaussianMixture(k, covariance_type="full", n_init=2, random_state=self.random_state)
+            .fit(points)
+            .bic(points)
+            for k in range(self.k_min, min(self.k_max, len(points) - 1) + 1)
+        }
+        best = min(bics, key=lambda k: (bics[k], k))
+        return KChoice(
+            best,
+            f"k={best}: lowest BIC of Gaussian mixtures with k={self.k_min}..{max(bics)} (BIC {bics[best]:,.0f})",
+        )
+
+    def _fit_mixture(self, points: np.ndarray) -> None:
+        """A Gaussian mixture (full covariances) with k components, as centres, precision factors and
+        offsets: the distance to a component is sqrt(|(p - mean) U|^2 + offset), with U the Cholesky factor
+        of its precision and offset = -2 log det U - 2 log weight minus the smallest of them, so that the
+        nearest component is the most probable one (the mixture's own predict)."""
+        mixture = GaussianMixture(
+            self.n_clusters_, covariance_type="full", n_init=3, random_state=self.random_state
+        ).fit(points)
+        sizes = np.bincount(mixture.predict(points), minlength=self.n_clusters_)
+        order = sorted(range(self.n_clusters_), key=lambda c: (-sizes[c], *np.round(mixture.means_[c], 9)))
+        self.cluster_centers_ = mixture.means_[order]
+        self.cluster_precisions_ = mixture.precisions_cholesky_[order]
+        log_det = np.log(np.diagonal(self.cluster_precisions_, axis1=1, axis2=2)).sum(axis=1)
+        raw = -2 * log_det - 2 * np.log(mixture.weights_[order])
+        self.cluster_offsets_ = raw - raw.min()
+
     @staticmethod
     def _canonical_centers(centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
         sizes = np.bincount(labels, minlength=len(centers))
@@ -192,8 +232,13 @@ class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
     def _distances(self, points: np.ndarray) -> np.ndarray:
         # One centroid at a time keeps memory at rows x k, not rows x k x components.
         distances = np.empty((len(points), len(self.cluster_centers_)))
+        precisions = getattr(self, "cluster_precisions_", None)
         for j, center in enumerate(self.cluster_centers_):
-            distances[:, j] = np.linalg.norm(points - center, axis=1)
+            if precisions is None:
+                distances[:, j] = np.linalg.norm(points - center, axis=1)
+            else:
+                scaled = (points - center) @ precisions[j]
+                distances[:, j] = np.sqrt((scaled**2).sum(axis=1) + self.cluster_offsets_[j])
         return distances
 
     # -- using the fit ---------------------------------------------------------------------------------

@@ -9,7 +9,13 @@ threshold for outliers. The macro ``score_segments`` rebuilds exactly this compu
           = 1 if value = category else 0                      (one-hot input; missing -> '(missing)')
     z_i   = (x_i - centre_i) / scale_i
     pc_c  = sum_i (z_i - pca_mean_i) * loading_{c,i}
-    d_k   = sqrt(sum_c (pc_c - centroid_{k,c})^2)
+    d_k   = sqrt(sum_c (pc_c - centroid_{k,c})^2)                                   (K-Means)
+    y_k,e = sum_c (pc_c - centroid_{k,c}) * centroid_precision_{k,c,e}
+    d_k   = sqrt(sum_e y_k,e^2 + centroid_offset_k)              (Gaussian mixture, registry algorithm)
+
+For a mixture, centroid_precision is the Cholesky factor U of each component's precision (rows
+component_index, columns input_index, both from 1) and centroid_offset is -2 log det U - 2 log weight
+minus the smallest over the components, so the nearest centroid is the most probable component.
 """
 
 from __future__ import annotations
@@ -101,6 +107,20 @@ def parameter_rows(model) -> pd.DataFrame:
     for k, center in enumerate(model.cluster_centers_):
         for c, value in enumerate(center):
             rows.append({"item": "centroid", "cluster_id": k, "component_index": c + 1, "value": float(value)})
+    precisions = getattr(model, "cluster_precisions_", None)
+    if precisions is not None:
+        for k, (factor, offset) in enumerate(zip(precisions, model.cluster_offsets_, strict=True)):
+            for (c, e), value in np.ndenumerate(factor):
+                rows.append(
+                    {
+                        "item": "centroid_precision",
+                        "cluster_id": k,
+                        "component_index": c + 1,
+                        "input_index": e + 1,
+                        "value": float(value),
+                    }
+                )
+            rows.append({"item": "centroid_offset", "cluster_id": k, "value": float(offset)})
     rows.append({"item": "distance_threshold", "value": float(model.distance_threshold_)})
     frame = pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
     for column in ("input_index", "component_index", "cluster_id"):
@@ -126,6 +146,8 @@ class CompiledParameters:
     loadings: np.ndarray  # components x inputs
     centroids: np.ndarray  # clusters x components
     distance_threshold: float
+    precisions: np.ndarray | None = None  # clusters x components x components (Gaussian mixture only)
+    offsets: np.ndarray | None = None  # per cluster (Gaussian mixture only)
 
     @classmethod
     def from_rows(cls, parameters: pd.DataFrame) -> CompiledParameters:
@@ -140,6 +162,8 @@ class CompiledParameters:
             index="cluster_id", columns="component_index", values="value"
         )
         threshold = parameters.loc[parameters["item"] == "distance_threshold", "value"]
+        precisions = parameters[parameters["item"] == "centroid_precision"]
+        offsets = parameters[parameters["item"] == "centroid_offset"].set_index("cluster_id")["value"].sort_index()
         return cls(
             feature_names=tuple(str(name) for name in inputs["feature_name"]),
             category_values=tuple(None if pd.isna(value) else str(value) for value in inputs["category_value"]),
@@ -150,6 +174,8 @@ class CompiledParameters:
             loadings=loadings.sort_index(axis=0).sort_index(axis=1).to_numpy(dtype=float),
             centroids=centroids.sort_index(axis=0).sort_index(axis=1).to_numpy(dtype=float),
             distance_threshold=float(threshold.iloc[0]) if len(threshold) else float("inf"),
+            precisions=_precision_factors(precisions, len(centroids)) if len(precisions) else None,
+            offsets=offsets.to_numpy(dtype=float) if len(offsets) else None,
         )
 
     @cached_property
@@ -190,7 +216,12 @@ class CompiledParameters:
 
     def distances_from(self, z: np.ndarray) -> np.ndarray:
         points = z @ self.loadings.T
-        return np.sqrt(((points[:, None, :] - self.centroids[None, :, :]) ** 2).sum(axis=2))
+        differences = points[:, None, :] - self.centroids[None, :, :]
+        if self.precisions is None:
+            return np.sqrt((differences**2).sum(axis=2))
+        assert self.offsets is not None  # set together with the precisions
+        scaled = np.einsum("nkc,kce->nke", differences, self.precisions)
+        return np.sqrt((scaled**2).sum(axis=2) + self.offsets[None, :])
 
     def pull_towards(self, z: np.ndarray, nearest: np.ndarray, runner_up: np.ndarray) -> np.ndarray:
         """Per row and model input (``feature_matrix`` order): how much it moves the row towards
@@ -199,9 +230,20 @@ class CompiledParameters:
         d_runner_up^2 - d_nearest^2 is linear in the projected point p = L z: 2 p.(m_n - m_r) + |m_r|^2 -
         |m_n|^2. The part of 2 p.(m_n - m_r) due to input i is 2 z_i (L^T (m_n - m_r))_i; the one-hot
         inputs of a categorical feature are added up. Positive: the input places the row in its persona.
+        For a Gaussian mixture the component means stand in for the centroids: its scaled distances are not
+        linear in p, and which side of the mean an input lies on is what the reason has to say.
         """
         direction = (self.centroids[nearest] - self.centroids[runner_up]) @ self.loadings  # rows x inputs
         return (2.0 * z * direction) @ self.feature_matrix[1]
+
+
+def _precision_factors(rows: pd.DataFrame, clusters: int) -> np.ndarray:
+    """The centroid_precision rows as an array clusters x components x components."""
+    size = int(rows["component_index"].max())
+    factors = np.zeros((clusters, size, size))
+    for row in rows.itertuples(index=False):
+        factors[int(row.cluster_id), int(row.component_index) - 1, int(row.input_index) - 1] = row.value
+    return factors
 
 
 def _numbers(values) -> np.ndarray:

@@ -51,6 +51,7 @@ MODEL_KEYS = {
     "min_match_score": False,
     "identity_max_distance": False,
     "n_components": False,
+    "algorithm": False,
 }
 REPORT_KEYS = {"scatter": False, "notes": False, "tables": False}
 DASHBOARD_KEYS = {"scatter": False}
@@ -151,7 +152,11 @@ def parse_entry(name: str, entry: Mapping[str, Any], defaults: Mapping[str, Any]
         profile_features=tuple(entry["profile_features"]),
         n_clusters=model.get("n_clusters"),
     )
-    settings = {key: model[key] for key in ("min_match_score", "identity_max_distance", "n_components") if key in model}
+    settings = {
+        key: model[key]
+        for key in ("min_match_score", "identity_max_distance", "n_components", "algorithm")
+        if key in model
+    }
     settings.update({k: v for k, v in (defaults or {}).items()})
     config = config.with_overrides(**settings)
     joins = tuple(_member_join(join, f"segmentations.{name}.member_joins") for join in entry.get("member_joins") or ())

@@ -33,7 +33,9 @@ def trust_sections(
         points[positions], labels[positions], config.random_state, n_bootstrap=config.stability_bootstrap
     )
     rules = persona_rules(sample[list(config.numeric_features)], labels, config.random_state)
-    comparison = compare_algorithms(points[positions], labels[positions], config.random_state, config.k_max)
+    comparison = compare_algorithms(
+        points[positions], labels[positions], config.random_state, config.k_max, config.algorithm
+    )
     return {
         "stability": [
             {"cluster_id": int(row.cluster_id), "item": item, "value": float(getattr(row, item))}
@@ -54,11 +56,11 @@ def trust_sections(
             for row in rules.itertuples(index=False)
             for item in ("rule_text", "rule_sql")
         ],
-        # input_index orders the algorithms (K-Means first); text names each on its rows.
+        # input_index orders the algorithms (the model's own first); text names each on its rows.
         "comparison": [
             {"input_index": position, "item": item, "value": float(getattr(row, item)), "text": row.algorithm}
             for position, row in enumerate(comparison.itertuples(index=False))
-            for item in ("groups", "noise_share", "ari_with_kmeans", "points")
+            for item in ("groups", "noise_share", "ari_with_model", "points")
         ],
     }
 

@@ -82,7 +82,7 @@ def test_evaluation_page_shows_the_evidence_behind_the_segments(app):
     app.selectbox(key="evaluation_segmentation").set_value("invoices").run()
     assert "Can these segments be trusted?" in [s.value for s in app.subheader]
     tables = [frame.value for frame in app.dataframe]
-    algorithms = next(t for t in tables if "ari_with_kmeans" in t.columns)
+    algorithms = next(t for t in tables if "ari_with_model" in t.columns)
     assert list(algorithms["algorithm"]) == ["kmeans", "gaussian_mixture", "ward", "hdbscan"]
     evidence = next(t for t in tables if "bootstrap_jaccard" in t.columns)
     assert len(evidence) == 4 and evidence["rule_text"].notna().all()

@@ -94,7 +94,7 @@ def test_a_first_fit_writes_every_section_and_the_artifact(tmp_path):
     assert len(stability) == 4 and (stability["value"] >= 0.85).all()
     rule_fidelity = rows[(rows["section"] == "rule") & (rows["item"] == "fidelity")]
     assert len(rule_fidelity) == 4 and (rule_fidelity["value"] > 0.9).all()
-    agreement = rows[(rows["section"] == "comparison") & (rows["item"] == "ari_with_kmeans")].set_index("text")
+    agreement = rows[(rows["section"] == "comparison") & (rows["item"] == "ari_with_model")].set_index("text")
     assert agreement.loc["ward", "value"] > 0.9 and agreement.loc["gaussian_mixture", "value"] > 0.9
     model = rows[rows["section"] == "model"].set_index("item")
     assert model.loc["refit_reason", "text"] == "first fit" and model.loc["k", "value"] == 4

@@ -15,7 +15,7 @@ from ml.apps.dbt_runner import dbt_command
 from ml.engine.artifacts import ArtifactPaths, load_model
 from ml.engine.preprocessing import model_inputs
 from ml.synthetic.customers import generate_customers, write_customers
-from tests.conftest import BUNDLED_INVOICES, Build
+from tests.conftest import BUNDLED_INVOICES, Build, copy_project
 
 pytestmark = pytest.mark.integration
 
@@ -96,3 +96,34 @@ def test_sql_users_score_their_own_rows_with_the_macro(bundled_build):
     joined = scored.merge(published, on="customer_id", suffixes=("", "_published"))
     assert len(joined) == len(scored) > 10
     assert (joined["persona_name"] == joined["persona_name_published"]).all()
+
+
+def test_a_segmentation_set_to_the_gaussian_mixture_is_scored_in_sql_as_the_mixture_predicts(tmp_path):
+    """Registry `algorithm: gaussian_mixture` on invoices: fitted as a mixture, scored by the same macro."""
+    copy = copy_project(tmp_path / "project")
+    settings = copy / "dbt_project.yml"
+    text = settings.read_text()
+    marker = "        numeric_features: [recency_days, frequency, monetary]\n"
+    assert marker in text
+    settings.write_text(text.replace(marker, marker + "        algorithm: gaussian_mixture\n", 1))
+    build = Build(tmp_path / "build", project=copy).dbt("build")
+    assert build.returncode == 0, build.output[-3000:]
+    joined = sql_against_sklearn(build, "invoices")
+    assert len(joined) == build.query("select count(*) as n from invoice_customer_features")["n"].item()
+    assert_same(joined)
+    parameters = build.query(
+        "select parameter, count(*) as n from segment_model_parameters where segmentation_name = 'invoices' "
+        "and is_active_model group by parameter"
+    ).set_index("parameter")["n"]
+    assert parameters["centroid_precision"] == 4 * 3 * 3 and parameters["centroid_offset"] == 4
+    algorithms = build.query(
+        "select algorithm from algorithm_comparison where segmentation_name = 'invoices' order by algorithm_order"
+    )["algorithm"]
+    assert list(algorithms) == ["gaussian_mixture", "kmeans", "ward", "hdbscan"]
+    # The other segmentations keep K-Means: no mixture parameters.
+    assert not len(
+        build.query(
+            "select * from segment_model_parameters where segmentation_name <> 'invoices' "
+            "and parameter = 'centroid_offset'"
+        )
+    )

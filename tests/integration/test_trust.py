@@ -100,7 +100,7 @@ def test_stability_k_rule_and_other_algorithms_are_published(bundled_build):
         ("gaussian_mixture", "hdbscan", "kmeans", "ward")
     ]
     kmeans = algorithms[algorithms["algorithm"] == "kmeans"]
-    assert (kmeans["ari_with_kmeans"] == 1).all()
+    assert (kmeans["ari_with_model"] == 1).all()
     trust = bundled_build.query("select * from segmentation_trust")
     assert sorted(trust["segmentation_name"]) == ["clickstream", "customers", "invoices"]
     assert trust["structure_strength"].isin(["strong", "moderate"]).all(), trust[["segmentation_name", "verdict"]]

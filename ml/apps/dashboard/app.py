@@ -290,8 +290,8 @@ def page_evaluation() -> None:
     comparison_table = data.algorithm_comparison(name, DATABASE)
     if len(comparison_table):
         st.caption(
-            "Other algorithms on the same inputs: the closer their agreement (ARI) with K-Means is to 1, the more "
-            "the segments are a feature of the data rather than of K-Means."
+            "Other algorithms on the same inputs: the closer their agreement (ARI) with the model is to 1, the "
+            "more the segments are a feature of the data rather than of the algorithm."
         )
         st.dataframe(comparison_table, hide_index=True, width="stretch")
     evidence = data.persona_evidence(name, DATABASE)

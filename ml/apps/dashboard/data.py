@@ -142,7 +142,7 @@ def persona_evidence(name: str, database: str | None = None) -> pd.DataFrame:
 
 def algorithm_comparison(name: str, database: str | None = None) -> pd.DataFrame:
     return _optional(
-        "select algorithm, groups_found, noise_share, ari_with_kmeans, points_compared from algorithm_comparison "
+        "select algorithm, groups_found, noise_share, ari_with_model, points_compared from algorithm_comparison "
         "where segmentation_name = ? and is_active_model order by algorithm_order",
         database,
         [name],

@@ -182,12 +182,13 @@ def trust_markdown(trust: TrustData) -> list[str]:
                 "algorithm": trust.comparison["algorithm"],
                 "groups": trust.comparison["groups_found"],
                 "noise share": trust.comparison["noise_share"].map("{:.0%}".format),
-                "agreement with K-Means (ARI)": trust.comparison["ari_with_kmeans"].map("{:.2f}".format),
+                "agreement with the model (ARI)": trust.comparison["ari_with_model"].map("{:.2f}".format),
             }
         )
         lines += [
-            "Other algorithms on the same inputs: a Gaussian mixture (components by BIC), Ward (cut at the same "
-            "k) and HDBSCAN (dense groups, the rest noise). An ARI near 1 means they find the same groups.",
+            "Other algorithms on the same inputs as the model (first row): a Gaussian mixture (components by BIC; "
+            "K-Means when the model is a mixture), Ward (cut at the same k) and HDBSCAN (dense groups, the rest "
+            "noise). An ARI near 1 means they find the same groups.",
             "",
             markdown_table(shown),
             "",

@@ -21,7 +21,7 @@ pivoted as (
         max(text) as algorithm,
         cast(max(case when item = 'groups' then value end) as integer) as groups_found,
         max(case when item = 'noise_share' then value end) as noise_share,
-        max(case when item = 'ari_with_kmeans' then value end) as ari_with_kmeans,
+        max(case when item = 'ari_with_model' then value end) as ari_with_model,
         cast(max(case when item = 'points' then value end) as bigint) as points_compared
 
     from comparison_rows
@@ -37,7 +37,7 @@ select
     algorithm,
     groups_found,
     noise_share,
-    ari_with_kmeans,
+    ari_with_model,
     points_compared
 
 from pivoted

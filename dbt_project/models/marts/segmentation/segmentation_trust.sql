@@ -39,8 +39,10 @@ agreement as (
         segmentation_name,
         max(case when algorithm = 'hdbscan' then noise_share end) as hdbscan_noise_share,
         max(case when algorithm = 'hdbscan' then groups_found end) as hdbscan_groups,
-        max(case when algorithm = 'gaussian_mixture' then ari_with_kmeans end) as gaussian_mixture_ari,
-        max(case when algorithm = 'ward' then ari_with_kmeans end) as ward_ari
+        -- The second row: the Gaussian mixture by BIC, or K-Means when the model itself is a mixture.
+        max(case when algorithm_order = 1 then algorithm end) as alternative_algorithm,
+        max(case when algorithm_order = 1 then ari_with_model end) as alternative_ari,
+        max(case when algorithm = 'ward' then ari_with_model end) as ward_ari
     from {{ ref('algorithm_comparison') }}
     where is_active_model
     group by segmentation_name
@@ -58,7 +60,8 @@ judged as (
         coalesce(stability.unstable_personas, '') as unstable_personas,
         agreement.hdbscan_noise_share,
         agreement.hdbscan_groups,
-        agreement.gaussian_mixture_ari,
+        agreement.alternative_algorithm,
+        agreement.alternative_ari,
         agreement.ward_ari,
         models.data_warnings,
         case
