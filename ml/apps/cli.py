@@ -379,6 +379,8 @@ def command_score(args: argparse.Namespace) -> int:
                 f"high churn risk {churn_text} of its members"
             )
         print(f"  next closest: {row['next_persona_name']} (margin {row['margin_to_next_centroid']:.3f})")
+        if row["placing_features"]:
+            print(f"  placed by: {row['placing_features']}")
         for name in scorer.personas["persona_name"]:
             print(f"  distance to {name}: {row['distance_to_' + slug(name)]:.3f}")
     return 0

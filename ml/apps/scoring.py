@@ -105,7 +105,8 @@ class PersonaScorer:
         return Placement(z, distances, order[:, 0], order[:, 1])
 
     def score(self, frame: pd.DataFrame, source: str = "rows to score") -> pd.DataFrame:
-        """Persona, strategy, distance to every persona's centroid and the nearest other persona, per row."""
+        """Persona, strategy, distance to every persona's centroid, the nearest other persona with the margin
+        to it, and the inputs that place the row in its persona rather than the next one, per row."""
         frame = self.checked(frame, source)
         placed = self.place(frame)
         nearest, runner_up = placed.nearest, placed.runner_up
@@ -118,6 +119,14 @@ class PersonaScorer:
         result["distance_to_centroid"] = placed.distance
         result["next_persona_name"] = by_cluster.loc[runner_up, "persona_name"].to_numpy()
         result["margin_to_next_centroid"] = placed.margin
+        result["placing_features"] = [
+            "; ".join(
+                f"{reason['feature']} {reason['value']}"
+                + (f" ({reason['compared_with_fit']})" if "compared_with_fit" in reason else "")
+                for reason in reasons
+            )
+            for reasons in self.placing_features(frame, placed)
+        ]
         result["is_distance_outlier"] = placed.distance > self.compiled.distance_threshold
         for cluster, name in by_cluster["persona_name"].items():
             result[f"distance_to_{slug(name)}"] = placed.distances[:, int(cluster)]

@@ -102,6 +102,7 @@ def test_scoring_command_gives_the_fitted_persona(bundled, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     scored = pd.read_csv(out).set_index("customer_id")
+    assert scored["placing_features"].notna().mean() > 0.9, "most rows say which inputs place them"
     fitted = bundled.query("select customer_id, persona_name from invoice_customer_personas").set_index("customer_id")
     assert (scored.loc[fitted.index, "persona_name"] == fitted["persona_name"]).all()
 
@@ -121,6 +122,7 @@ def test_scoring_command_gives_the_fitted_persona(bundled, tmp_path):
     assert fitted.loc[17850, "persona_name"] in result.stdout.splitlines()[0]
     assert result.stdout.count("distance to ") == 4 and "next closest: " in result.stdout
     assert "strategy: " in result.stdout
+    assert "  placed by: " in result.stdout and "average)" in result.stdout
 
 
 def test_scoring_refuses_bad_input_and_a_tampered_model(bundled, tmp_path):

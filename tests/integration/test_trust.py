@@ -112,6 +112,7 @@ def test_the_report_shows_the_verdict_stability_rules_and_naming(bundled_build):
     personas = bundled_build.query("select count(*) as n from persona_profiles")["n"].item()
     assert len(re.findall(r"^- \*\*Stability:\*\* bootstrap Jaccard", report, re.M)) == personas
     assert len(re.findall(r"^- \*\*Rule:\*\* ", report, re.M)) == personas
+    assert len(re.findall(r"^- \*\*Confidence:\*\* median margin to the next persona", report, re.M)) == personas
     assert "| kmeans | 2 | 0% | 1.00 |" in report
     assert "Features the data cannot support (no persona name claims them): recency_days, session_count" in report
     assert "built from its own traits: no catalogue persona's required traits are shown" in report

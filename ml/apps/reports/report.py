@@ -17,6 +17,7 @@ from ml.apps import warehouse
 from ml.apps.presentation import comparison, figure, persona_colours
 from ml.apps.reports import plots
 from ml.apps.reports.value import ValueData, value_markdown, value_plots
+from ml.engine.fitting import LOW_MARGIN
 from ml.engine.registry import Registry, Segmentation
 
 Query = Callable[[str], pd.DataFrame]
@@ -88,7 +89,7 @@ class SectionData:
         }
         self.labels = dict(zip(self.features["feature_name"], self.features["feature_label"], strict=False))
         self.migrations, self.drift, self.recommendation = changes_since_last_run(name, query)
-        self.trust = TrustData(name, query)
+        self.trust = TrustData(name, query, segmentation.members_model)
         self.value = ValueData(name, query)
 
 
@@ -96,8 +97,14 @@ class TrustData:
     """The evidence behind a segmentation: sufficiency, verdict, per-persona stability and rules, other
     algorithms (empty frames for a warehouse published before these tables existed)."""
 
-    def __init__(self, name: str, query: Query):
+    def __init__(self, name: str, query: Query, members_model: str):
         tables = {
+            # How sure each member's placement is: the margin to the next persona's centroid.
+            "confidence": (
+                f"select persona_id, median(margin_to_next_centroid) as median_margin, "
+                f"avg(case when margin_to_next_centroid < {LOW_MARGIN} then 1.0 else 0.0 end) as near_border_share "
+                f"from {members_model} group by persona_id"
+            ),
             "sufficiency": f"select * from segmentation_sufficiency where segmentation_name = {name}",
             "verdict": f"select * from segmentation_trust where segmentation_name = {name}",
             "stability": f"select * from persona_stability where segmentation_name = {name} and is_active_model",
@@ -122,6 +129,8 @@ class TrustData:
         self.rules = frames["rules"].set_index("persona_id") if len(frames["rules"]) else frames["rules"]
         self.comparison = frames["comparison"]
         self.naming = frames["naming"].set_index("persona_id") if len(frames["naming"]) else frames["naming"]
+        confidence = frames["confidence"]
+        self.confidence = confidence.set_index("persona_id") if len(confidence) else confidence
 
     def persona_lines(self, persona_id: str) -> list[str]:
         """Stability, rule and naming evidence of one persona, as report bullets."""
@@ -136,6 +145,13 @@ class TrustData:
             lines.append(
                 f"- **Stability:** bootstrap Jaccard {row['bootstrap_jaccard']:.2f} ({row['stability_band']}, "
                 f"{int(row['n_bootstrap'])} resamples).{flag}"
+            )
+        if persona_id in self.confidence.index:
+            row = self.confidence.loc[persona_id]
+            lines.append(
+                f"- **Confidence:** median margin to the next persona {row['median_margin']:.2f}; "
+                f"{row['near_border_share']:.0%} of its members sit near a border (margin below {LOW_MARGIN}) "
+                "and may move at the next build."
             )
         if persona_id in self.rules.index:
             row = self.rules.loc[persona_id]
