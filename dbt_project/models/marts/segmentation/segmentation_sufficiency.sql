@@ -52,7 +52,8 @@ features_{{ name }} as (
         ) as varies_{{ loop.index }},
         {% endfor -%}
         {% for feature in categorical_inputs -%}
-        count(distinct {{ adapter.quote(feature) }}) filter (where {{ fit_rows }}) > 1 as varies_categorical_{{ loop.index }},
+        count(distinct {{ adapter.quote(feature) }}) filter (where {{ fit_rows }}) > 1
+            as varies_categorical_{{ loop.index }},
         {% endfor -%}
         true as counted
     from {{ ref(entry.feature_model) }}
@@ -73,21 +74,24 @@ checked_{{ name }} as (
         {{ sql_string(sufficiency.history.feature ~ ' >= ' ~ sufficiency.history.min if sufficiency else '') }}
             as history_rule,
         {{ sql_string(time_features | join(', ')) }} as time_features,
-        {% for feature in numeric_inputs -%}
-        {%- set supported = 'true' if feature not in time_features else 'span_ok' -%}
-        case when features_{{ name }}.varies_{{ loop.index }} and {{ supported }} then 1 else 0 end +
-        {% endfor -%}
-        {% for feature in categorical_inputs -%}
-        case when features_{{ name }}.varies_categorical_{{ loop.index }} then 1 else 0 end +
-        {% endfor -%}
-        0 as supported_varying_inputs,
+        0
+        {%- for feature in numeric_inputs %}
+        {%- set supported = 'true' if feature not in time_features else 'span_ok' %}
+        + case when features_{{ name }}.varies_{{ loop.index }} and {{ supported }} then 1 else 0 end  -- noqa: LT02, LT05
+        {%- endfor %}
+        {%- for feature in categorical_inputs %}
+        + case when features_{{ name }}.varies_categorical_{{ loop.index }} then 1 else 0 end  -- noqa: LT02, LT05
+        {%- endfor %}
+        -- the indent of these terms differs per registry entry, hence noqa
+        as supported_varying_inputs,  -- noqa: LT02
         {{ (numeric_inputs | length) + (categorical_inputs | length) }} as model_inputs
     from span_{{ name }}
     cross join features_{{ name }}
     cross join (
-        select coalesce(
-            {{ seconds_between('first_observed_at', 'last_observed_at') }} >= {{ min_span_days }} * 86400, false
-        ) as span_ok
+        select
+            coalesce(
+                {{ seconds_between('first_observed_at', 'last_observed_at') }} >= {{ min_span_days }} * 86400, false
+            ) as span_ok
         from span_{{ name }}
     ) as span_check
 

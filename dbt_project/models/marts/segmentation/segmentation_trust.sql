@@ -13,7 +13,12 @@ with
 
 models as (
 
-    select segmentation_name, model_version, k, silhouette, data_warnings
+    select
+        segmentation_name,
+        model_version,
+        k,
+        silhouette,
+        data_warnings
     from {{ ref('segmentation_models') }}
     where is_active_model
 
@@ -79,11 +84,17 @@ judged as (
 select
     *,
     case structure_strength
-        when 'strong' then 'Strong segments: well separated (silhouette ' || {{ format_number('silhouette', 2) }}
-            || ') and every persona stable under resampling (lowest Jaccard ' || {{ format_number('min_bootstrap_jaccard', 2) }} || ').'
-        when 'moderate' then 'Moderate segments: real tendencies with soft borders (silhouette '
-            || {{ format_number('silhouette', 2) }} || ', lowest persona Jaccard ' || {{ format_number('min_bootstrap_jaccard', 2) }}
-            || '); act on the profiles, expect customers near a border to move.'
+        when 'strong'
+            then 'Strong segments: well separated (silhouette ' || {{ format_number('silhouette', 2) }}
+                || ') and every persona stable under resampling (lowest Jaccard '
+                || {{ format_number('min_bootstrap_jaccard', 2) }}
+                || ').'
+        when 'moderate'
+            then 'Moderate segments: real tendencies with soft borders (silhouette '
+                || {{ format_number('silhouette', 2) }}
+                || ', lowest persona Jaccard '
+                || {{ format_number('min_bootstrap_jaccard', 2) }}
+                || '); act on the profiles, expect customers near a border to move.'
         else 'Weak segments: the data shows no clear groups ('
             || array_to_string(list_filter({{ array_of([
                 "case when silhouette < 0.25 then 'silhouette ' || " ~ format_number('silhouette', 2) ~ " || ' is below 0.25' end",
