@@ -131,6 +131,8 @@ def print_trust(database: str | None) -> None:
     print("\nCan the segments be trusted? (data guardrails, stability, other algorithms; docs/modelling.md):")
     for row in table.itertuples():
         print(f"  {row.segmentation_name}: {row.verdict}")
+        if row.warnings and row.warnings not in row.verdict:
+            print(f"    data: {row.warnings}")
         if row.unstable_personas:
             print(f"    unstable personas (bootstrap Jaccard below 0.75): {row.unstable_personas}")
 

@@ -25,6 +25,14 @@ def test_smartcart_run_builds_and_prints_the_persona_table(build):
     assert [line[:5] for line in steps] == ["[1/3]", "[2/3]", "[3/3]"] and "previous step:" in steps[2]
     for persona in build.query("select persona_name from persona_profiles")["persona_name"]:
         assert persona in result.stdout
+    # What the guardrails and the trust evidence found, per segmentation, and in run_summary.
+    assert "Can the segments be trusted?" in result.stdout
+    for verdict in build.query("select verdict from segmentation_trust")["verdict"]:
+        assert verdict in result.stdout
+    notes = build.query(
+        "select input_name, segmentation_data_notes from run_summary where outcome = 'published'"
+    ).set_index("input_name")["segmentation_data_notes"]
+    assert "the data spans 2.8 hours" in notes["clickstream"] and notes["customers"] == ""
 
 
 def test_smartcart_run_reports_a_failed_build(build, tmp_path):

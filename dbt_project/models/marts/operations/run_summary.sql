@@ -62,7 +62,14 @@ select
     model_version,
     'built' as outcome,
     -- Customer value: what the sufficiency check found (null for a source without purchases).
-    sufficiency.message as customer_value_status
+    sufficiency.message as customer_value_status,
+    -- Segmentation: what the data-sufficiency guardrails found (empty: nothing to say).
+    trim(
+        case when segmentation_check.problems <> '' then 'problems: ' || segmentation_check.problems || '. ' else '' end
+        || segmentation_check.warnings
+    ) as segmentation_data_notes
 
 from inputs
 left join {{ ref('clv_sufficiency') }} as sufficiency on sufficiency.segmentation_name = inputs.input_name
+left join {{ ref('segmentation_sufficiency') }} as segmentation_check
+    on segmentation_check.segmentation_name = inputs.input_name
