@@ -83,6 +83,13 @@ def test_health_and_personas(bundled_server, bundled_build):
     )
     got = {p["persona_id"]: p["member_count"] for p in personas["personas"]}
     assert got == dict(zip(expected["persona_id"], expected["member_count"], strict=True))
+    stability = bundled_build.query(
+        "select persona_id, bootstrap_jaccard from persona_stability where segmentation_name = 'customers' "
+        "and is_active_model"
+    ).set_index("persona_id")["bootstrap_jaccard"]
+    for persona in personas["personas"]:
+        assert persona["stability_jaccard"] == round(stability[persona["persona_id"]], 2)
+        assert persona["match_score"] is not None, "the bundled customer personas are catalogue matches"
     assert bundled_server.get("/v1/personas/nope").status_code == 404
     docs = bundled_server.get("/openapi.json").json()
     assert {"/v1/score/customers", "/v1/score/invoices", "/v1/personas/{segmentation}", "/health"} <= set(docs["paths"])
