@@ -24,7 +24,7 @@ PERSONA_COLUMNS = [
     "naming_note",
 ]
 # A cluster none of whose supported features is this far from the average is called what it is.
-NEAR_AVERAGE_Z = 0.25
+NEAR_AVERAGE_Z = 0.25  # "a quarter of a standard deviation" in the description below
 NEAR_AVERAGE_NAME = "Near-Average Profile"
 
 FALLBACK_STRATEGY = (
@@ -148,8 +148,8 @@ def match_personas(
                 name, copy = f"{base} ({copy})", copy + 1
             if name.startswith(NEAR_AVERAGE_NAME):
                 description = (
-                    f"Close to the average on every feature the data supports (no trait beyond +-{NEAR_AVERAGE_Z} "
-                    "sd): a large group without a distinct profile."
+                    "Close to the average on every feature the data supports (no trait a quarter of a standard "
+                    "deviation or more from it): a large group without a distinct profile."
                 )
             else:
                 description = (

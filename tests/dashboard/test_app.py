@@ -104,7 +104,7 @@ def test_score_page_returns_a_persona_and_the_next_closest(app, dashboard_build)
     message = app.success[0].value
     assert message.startswith("Persona: ") and any(p in message for p in personas)
     assert "Next closest" in markdown(app) and "Strategy:" in markdown(app)
-    assert "**Why this persona:** " in markdown(app) and "pull it towards this persona" in markdown(app)
+    assert "**What places it here:** " in markdown(app) and "pull it towards this persona" in markdown(app)
 
 
 def test_upload_of_rfm_figures_is_scored_and_offered_for_download(app, tmp_path):

@@ -434,13 +434,13 @@ def page_score() -> None:
     reasons = scorer.placing_features(frame, scorer.place(frame))[0]
     if reasons:
         st.markdown(
-            "**Why this persona:** "
+            "**What places it here:** "
             + "; ".join(
                 f"{reason['feature'].replace('_', ' ')} {reason['value']}"
                 + (f" ({reason['compared_with_fit']})" if "compared_with_fit" in reason else "")
                 for reason in reasons
             )
-            + " pull it towards this persona rather than the next closest."
+            + " pull it towards this persona rather than the runner-up."
         )
     st.markdown(f"**Strategy:** {row['marketing_strategy']}")
     st.markdown(
