@@ -185,11 +185,13 @@ CASES: dict[str, Case] = {
         {quarantine_count("unknown_marital_status"): 1},
     ),
     "all-empty column": Case(lambda _: all_empty("Income"), "blocked", ["column Income", "empty in every row"]),
-    "single customer": Case(lambda _: tsv(ROWS[:1]), "blocked", ["1 row(s) available for fitting", "segments"]),
+    "single customer": Case(
+        lambda _: tsv(ROWS[:1]), "blocked", ["only 1 row(s) can be fitted; at least 100", "allow_insufficient_data"]
+    ),
     "fewer customers than segments": Case(
         lambda _: tsv(ROWS[:4]),
         "blocked",
-        ["4 row(s) available for fitting", "6 needed for 5 segments"],
+        ["only 4 row(s) can be fitted; at least 100", "cannot support a meaningful segmentation"],
         args=["--n-clusters", "customers=5"],
     ),
     "too many rows quarantined": Case(

@@ -125,7 +125,7 @@ def test_a_fit_the_data_cannot_support_stops_unless_a_var_allows_it(tmp_path):
     stopped = Build(tmp_path / "stopped").dbt("build", dbt_vars={"customers_file": str(few)})
     assert stopped.returncode != 0
     assert "segmentation 'customers': the data cannot support a meaningful segmentation" in stopped.output
-    assert re.search(r"only \d+ rows can be fitted; at least 100 are needed", stopped.output)
+    assert re.search(r"only \d+ row\(s\) can be fitted; at least 100 are needed", stopped.output)
     assert "allow_insufficient_data: true" in stopped.output
     assert not stopped.database.exists(), "nothing is published from a stopped build"
 

@@ -118,7 +118,7 @@ assessed as (
         cast(floor(fit_entities / {{ min_segment_size }}) as bigint) as max_supported_k,
         {{ array_of([
             "case when fit_entities < " ~ min_entities ~ " then 'only ' || fit_entities
-                || ' rows can be fitted; at least " ~ min_entities ~ " are needed' end",
+                || ' row(s) can be fitted; at least " ~ min_entities ~ " are needed' end",
             "case when supported_varying_inputs < 2 then 'only ' || supported_varying_inputs || ' of the '
                 || model_inputs || ' model inputs vary and are supported by the data; at least 2 are needed' end",
             "case when fit_entities < 2 * " ~ min_segment_size ~ " then 'two segments of at least "
