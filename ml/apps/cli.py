@@ -118,15 +118,8 @@ def print_refit_recommendations(database: str | None) -> None:
 
 def print_trust(database: str | None) -> None:
     """Per segmentation: the data guardrails, the verdict and any unstable persona (segmentation_trust)."""
-    try:
-        table = warehouse.read_frame(
-            "select trust.segmentation_name, trust.verdict, trust.unstable_personas, sufficiency.warnings "
-            "from segmentation_trust as trust "
-            "inner join segmentation_sufficiency as sufficiency using (segmentation_name) "
-            "order by trust.segmentation_name",
-            database,
-        )
-    except warehouse.NotBuiltError:
+    table = warehouse.segmentation_verdicts(database)
+    if table.empty:
         return
     print("\nCan the segments be trusted? (data guardrails, stability, other algorithms; docs/modelling.md):")
     for row in table.itertuples():

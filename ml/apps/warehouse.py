@@ -107,6 +107,24 @@ def persona_values(name: str, database: str | duckdb.DuckDBPyConnection | None =
         return pd.DataFrame(columns=["median_predicted_clv", "high_churn_risk_share"])
 
 
+def segmentation_verdicts(
+    database: str | duckdb.DuckDBPyConnection | None = None, name: str | None = None
+) -> pd.DataFrame:
+    """Per segmentation (or only ``name``): its verdict (segmentation_trust) beside what the data guardrails
+    found (segmentation_sufficiency); an empty frame for a warehouse published before these tables."""
+    where, parameters = ("where segmentation_name = ? ", [name]) if name else ("", [])
+    try:
+        return read_frame(
+            "select trust.*, sufficiency.warnings, sufficiency.unsupported_features, sufficiency.span_days "
+            "from segmentation_trust as trust inner join segmentation_sufficiency as sufficiency "
+            f"using (segmentation_name) {where}order by segmentation_name",
+            database,
+            parameters,
+        )
+    except NotBuiltError:
+        return pd.DataFrame()
+
+
 def customer_value_status(database: str | duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Per source of purchases: whether it has customer value figures, and the message saying why."""
     try:

@@ -3,7 +3,9 @@
 The one function the dbt Python model (DuckDB) and the Spark runner both call. Its input is data (the fit
 samples, the previous model rows, the persona seeds); its output is data: the long table
 ``segmentation_fits``, whose sections the SQL models turn into the typed tables segmentation_models,
-segment_model_parameters, k_selection, segment_personas and the fit statistics drift is measured against.
+segment_model_parameters, k_selection, segment_personas, persona_stability, persona_rules,
+algorithm_comparison and the fit statistics drift is measured against. segmentation_sufficiency comes in:
+a segmentation the data cannot support stops here.
 The only side effect is the hash-stamped joblib artifact of each new model (for the CLI, dashboard, API).
 """
 

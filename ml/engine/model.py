@@ -37,7 +37,8 @@ def seeded_positions(n_rows: int, size: int, seed: int) -> np.ndarray:
 
 
 class SegmentationModel(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
-    """Scaling + PCA + K-Means; k from a sweep with bootstrap stability unless ``n_clusters`` is set.
+    """Scaling + PCA + K-Means (or, with ``algorithm="gaussian_mixture"``, a full-covariance Gaussian
+    mixture); k from a sweep with bootstrap stability (the mixture: by BIC) unless ``n_clusters`` is set.
 
     Cluster numbers are canonical: 0 is the largest cluster of the fit, ties broken by centroid position,
     so that refits that find the same partition number it the same way. Nothing downstream relies on the

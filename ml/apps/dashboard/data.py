@@ -116,13 +116,7 @@ def _optional(sql: str, database: str | None, parameters: list) -> pd.DataFrame:
 
 def trust(name: str, database: str | None = None) -> pd.DataFrame:
     """The verdict on the segmentation with the data guardrails it was fitted under (one row or none)."""
-    return _optional(
-        "select trust.*, sufficiency.warnings, sufficiency.unsupported_features, sufficiency.span_days "
-        "from segmentation_trust as trust inner join segmentation_sufficiency as sufficiency "
-        "using (segmentation_name) where segmentation_name = ?",
-        database,
-        [name],
-    )
+    return warehouse.segmentation_verdicts(database, name)
 
 
 def persona_evidence(name: str, database: str | None = None) -> pd.DataFrame:
