@@ -1,13 +1,22 @@
-"""Benchmark: clickstream events to personas at tens of millions of events, CSV and Parquet.
+"""Benchmark: clickstream events to personas at tens of millions of events, CSV and Parquet (issue 16).
 
     python bench/clickstream_benchmark.py --events 10000000 50000000 --formats csv parquet
 
-For each size and format: generates a multi-file synthetic month (ml/synthetic_events.py, 5 files, cached
-under data/generated/), runs a cold `dbt build` of the whole project with events_path set to the glob
-(the other sources stay the bundled samples), prints wall time, peak memory (RSS of the process tree) and
-the time of each clickstream stage from dbt's run_results.json, and times a bare DuckDB aggregation over
-the same files (one group-by per user: the floor for the feature stage). At the first size, CSV, it also
-runs bench/clickstream_notebook_baseline.py (pandas + scikit-learn). Results: reports/bench/clickstream.json.
+For each size and format it generates a synthetic month delivered as daily files (ml/synthetic/events.py
+write_daily_events: 31 days, one population of users, seed 0; cached under data/generated/), then, side by
+side in one run:
+
+- a cold `dbt build` of the whole project on all 31 days (the other sources stay the bundled samples): wall
+  time, peak memory (RSS of the process tree), and each clickstream stage from dbt's run_results.json;
+- a bare DuckDB aggregation of the same files in a fresh process (one group-by per user: the floor for the
+  feature stage);
+- for CSV: a cold build of the first 30 days, then a build after the 31st day's file arrives (incremental):
+  the clickstream stages of that build against those of the cold build of all 31 days;
+- at the first size, CSV: the notebook method (bench/clickstream_notebook_baseline.py), and the same-answers
+  check: the features of the build against bench/clickstream_reference_features.sql (the features as the
+  project computed them before the incremental design) on the same files.
+
+Each figure is printed against its goal; results go to reports/bench/clickstream.json.
 """
 
 from __future__ import annotations
@@ -19,20 +28,27 @@ import sys
 import tempfile
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import against_baseline, dbt_build, measure, stage_seconds  # noqa: E402
 
-from ml.synthetic.events import write_events_at_scale  # noqa: E402
+from ml.synthetic.events import write_daily_events  # noqa: E402
 
-FILES = 5
-STAGES = {
-    "landing (read files)": ["raw_clickstream_events"],
-    "staging (types, checks, duplicates)": ["stg_clickstream__events"],
-    "features (sessions, funnel)": ["clickstream_customer_features"],
-    "accounting + quarantine": ["clickstream_event_accounting", "clickstream_event_quarantine"],
+DAYS = 31
+# Landing through user features: what the goals call the feature stage (the clickstream stages of a build).
+FEATURE_STAGES = {
+    "landing (one typed pass)": ["raw_clickstream_events"],
+    "inferred sessions": ["int_clickstream_inferred_sessions"],
+    "partials (day x user x session)": ["int_clickstream_session_days"],
+    "partials (day x user x product)": ["int_clickstream_user_day_items"],
+    "user features": ["clickstream_customer_features"],
+}
+OTHER_STAGES = {
+    "quarantine + accounting": ["clickstream_event_quarantine", "clickstream_event_accounting"],
     # The fit and the report serve every segmentation (their times include the other sources').
     "fit (all segmentations)": ["segmentation_fit_samples", "segmentation_fits"],
     "SQL scoring (members)": ["clickstream_customer_personas"],
@@ -49,12 +65,20 @@ select user_id, count(*) as events, count(distinct user_session) as sessions,
 from {reader}
 group by user_id
 """
+GOALS = {
+    "feature_stage_vs_bare": 2.0,
+    "cold_build_seconds_50m_csv": 90.0,
+    "cold_build_peak_gib_50m": 4.0,
+    "incremental_share": 0.15,
+    "time_ratio_10m": 0.25,
+    "memory_ratio_10m": 0.5,
+}
 
 
 def events_folder(events: int, file_format: str) -> Path:
-    folder = ROOT / "data" / "generated" / f"events_{events}_{file_format}"
-    if not folder.exists() or len(list(folder.glob(f"*.{file_format}"))) != FILES:
-        write_events_at_scale(folder, events, files=FILES, seed=0, file_format=file_format)
+    folder = ROOT / "data" / "generated" / f"events_daily_{events}_{file_format}"
+    if not folder.exists() or len(list(folder.glob(f"*.{file_format}"))) != DAYS:
+        write_daily_events(folder, events, days=DAYS, seed=0, file_format=file_format)
     return folder
 
 
@@ -70,50 +94,128 @@ def bare_aggregation(pattern: str, file_format: str, work: Path) -> float:
     return measure([sys.executable, str(script)]).seconds
 
 
-def run(events: int, file_format: str, baseline: bool) -> dict[str, object]:
+def feature_stage(run_results: Path) -> tuple[float, dict[str, float]]:
+    stages = stage_seconds(run_results, {**FEATURE_STAGES, **OTHER_STAGES})
+    return round(sum(stages[name] for name in FEATURE_STAGES), 1), stages
+
+
+def incremental_day(folder: Path, file_format: str, work: Path) -> dict[str, object]:
+    """A cold build of the first 30 days, then the build after the 31st day's file arrives."""
+    files = sorted(folder.glob(f"*.{file_format}"))
+    landing = work / "landing"
+    landing.mkdir()
+    for path in files[:-1]:
+        (landing / path.name).symlink_to(path)
+    dbt_vars = {"events_path": str(landing / f"*.{file_format}")}
+    (work / "build").mkdir()
+    history = dbt_build(ROOT, work / "build", dbt_vars)
+    history_stage, _ = feature_stage(work / "build" / "target" / "run_results.json")
+    (landing / files[-1].name).symlink_to(files[-1])
+    one_day = dbt_build(ROOT, work / "build", dbt_vars, log_name="dbt_build_one_day.log")
+    day_stage, day_stages = feature_stage(work / "build" / "target" / "run_results.json")
+    return {
+        "history_30_days_build_seconds": round(history.seconds, 1),
+        "history_30_days_feature_stage_seconds": history_stage,
+        "one_more_day_build_seconds": round(one_day.seconds, 1),
+        "one_more_day_feature_stage_seconds": day_stage,
+        "one_more_day_stage_seconds": day_stages,
+    }
+
+
+def same_answers(pattern: str, warehouse: Path) -> dict[str, object]:
+    """The build's features against the pre-issue-16 features computed from the same files: counts exactly,
+    averages and shares within floating-point rounding (relative 1e-9)."""
+    reference = (ROOT / "bench" / "clickstream_reference_features.sql").read_text().replace("{pattern}", pattern)
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{warehouse}' as built (read_only)")
+        connection.execute(f"create temp table reference as {reference}")
+        columns = connection.execute("describe reference").fetchall()
+        missing = connection.execute(
+            "select count(*) from (select user_id from reference except select user_id from "
+            "built.main.clickstream_customer_features) as only_in_one"
+        ).fetchone()[0]
+        differences = {}
+        for name, kind, *_ in columns:
+            if name == "user_id":
+                continue
+            exact = kind != "DOUBLE"
+            condition = (
+                f"r.{name} is distinct from b.{name}"
+                if exact
+                else f"abs(r.{name} - b.{name}) > 1e-9 * greatest(abs(r.{name}), abs(b.{name}), 1e-300)"
+            )
+            differing = connection.execute(
+                f"select count(*) from reference as r join built.main.clickstream_customer_features as b "
+                f"using (user_id) where {condition}"
+            ).fetchone()[0]
+            if differing:
+                differences[name] = differing
+        users = connection.execute("select count(*) from reference").fetchone()[0]
+    return {"users": users, "users_missing": missing, "columns_differing": differences}
+
+
+def run(events: int, file_format: str, first: bool) -> dict[str, object]:
     folder = events_folder(events, file_format)
     pattern = str(folder / f"*.{file_format}")
     with tempfile.TemporaryDirectory(prefix=f"bench_clickstream_{events}_") as workdir:
         work = Path(workdir)
-        ours = dbt_build(ROOT, work, {"events_path": pattern})
-        stages = stage_seconds(work / "target" / "run_results.json", STAGES)
+        cold = dbt_build(ROOT, work, {"events_path": pattern})
+        cold_stage, stages = feature_stage(work / "target" / "run_results.json")
         bare = bare_aggregation(pattern, file_format, work)
-    feature_stage = stages["landing (read files)"] + stages["staging (types, checks, duplicates)"]
-    feature_stage += stages["features (sessions, funnel)"]
-    result: dict[str, object] = {
-        "events": events,
-        "format": file_format,
-        "files": FILES,
-        "size_mib": round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20),
-        "dbt_build_seconds": round(ours.seconds, 1),
-        "dbt_build_peak_gib": round(ours.peak_gib, 2),
-        "stage_seconds": stages,
-        "bare_duckdb_aggregation_seconds": round(bare, 1),
-        "feature_stage_seconds": round(feature_stage, 1),
-        "feature_stage_vs_bare": round(feature_stage / bare, 2),
-    }
-    if baseline:
-        notebook = measure([sys.executable, str(ROOT / "bench" / "clickstream_notebook_baseline.py"), pattern])
-        result.update(against_baseline(ours, notebook))
+        result: dict[str, object] = {
+            "events": events,
+            "format": file_format,
+            "files": DAYS,
+            "size_mib": round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20),
+            "dbt_build_seconds": round(cold.seconds, 1),
+            "dbt_build_peak_gib": round(cold.peak_gib, 2),
+            "stage_seconds": stages,
+            "bare_duckdb_aggregation_seconds": round(bare, 1),
+            "feature_stage_seconds": cold_stage,
+            "feature_stage_vs_bare": round(cold_stage / bare, 2),
+        }
+        if first and file_format == "csv":
+            result["same_answers"] = same_answers(pattern, work / "warehouse.duckdb")
+            notebook = measure([sys.executable, str(ROOT / "bench" / "clickstream_notebook_baseline.py"), pattern])
+            result.update(against_baseline(cold, notebook))
+        if file_format == "csv":
+            result.update(incremental_day(folder, file_format, work))
+            result["one_more_day_share"] = round(result["one_more_day_feature_stage_seconds"] / cold_stage, 3)
     return result
+
+
+def print_against_goals(result: dict[str, object]) -> None:
+    label = f"{result['events']:,} events {result['format']}"
+    lines = [f"feature stage / bare aggregation: {result['feature_stage_vs_bare']} (goal <= 2)"]
+    if result["events"] == 50_000_000 and result["format"] == "csv":
+        lines.append(f"cold build: {result['dbt_build_seconds']} s (goal <= 90 s)")
+    if result["events"] == 50_000_000:
+        lines.append(f"peak memory: {result['dbt_build_peak_gib']} GiB (goal < 4 GiB)")
+    if "one_more_day_share" in result:
+        lines.append(f"one more day / cold build, clickstream stages: {result['one_more_day_share']} (goal <= 0.15)")
+    if "time_ratio" in result:
+        lines.append(f"time vs notebook: {result['time_ratio']} (goal <= 0.25)")
+        lines.append(f"memory vs notebook: {result['memory_ratio']} (goal <= 0.5)")
+    if "same_answers" in result:
+        lines.append(f"same answers as before: {result['same_answers']}")
+    print(f"\n{label}:\n  " + "\n  ".join(lines), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, nargs="+", default=[10_000_000, 50_000_000])
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
-    parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
     results = []
     for events in args.events:
         for file_format in args.formats:
-            baseline = not args.skip_baseline and events == args.events[0] and file_format == "csv"
-            result = run(events, file_format, baseline)
+            result = run(events, file_format, first=events == args.events[0])
             results.append(result)
             print(json.dumps(result, indent=2), flush=True)
+            print_against_goals(result)
     out = ROOT / "reports" / "bench" / "clickstream.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count()}, "results": results}, indent=2))
+    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count()}, "goals": GOALS, "results": results}, indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
 

@@ -7,11 +7,13 @@ Incremental by design: a file already landed (by name) is not read again, and SQ
 the last landed rowid on, so adding a day's or a month's file costs the new events only. SQLite is read
 with Python's sqlite3 (no DuckDB extension has to be downloaded at run time).
 
-Events are landed typed (UTC timestamp, integer ids, price), so that the events are written once in their
-compact form and the staging step deduplicates on numbers rather than text (docs/performance.md). Every
-file is still read as text, so a bad value never fails the read: where a value does not type, the typed
-column is null and the text as written is kept beside it (``<column>_raw``, null otherwise), and the
-staging model quarantines the event with a reason.
+Events are landed typed (UTC timestamp, integer ids, price) in one pass over each file: CSV files are read
+with their declared types (the source's external_location: DuckDB's CSV reader with the types and the time
+format of the input contract, and its rejects table), Parquet files by column with their own types. A value
+that does not type never fails the read and is never lost: a CSV line the reader rejects is landed by the
+post-hook ``land_clickstream_rejects`` with its text, the column and the reason (``landing_error``); in a
+text input (SQLite) the typed column is null and the text as written is kept beside it (``<column>_raw``).
+The staging rules quarantine both with their reason (docs/performance.md, docs/clickstream.md).
 """
 
 from __future__ import annotations
@@ -70,8 +72,17 @@ TYPED = {
 }
 # Fields whose text is kept (as written) when it does not type.
 KEEP_TEXT_ON_FAILURE = ["event_time", "product_id", "category_id", "price", "user_id"]
-# Columns the landing adds to every event: where it came from and which landing read it.
-LANDING_COLUMNS = ["source_file", "source_row", "load_id"]
+# Columns the landing adds to every event: where it came from and which landing read it; a line the CSV
+# reader rejected also has its text and the reason (null for every other event).
+LANDING_COLUMNS = ["source_file", "source_row", "load_id", "landing_error", "rejected_line"]
+# The type each kept-on-failure field lands as: a source column already of that type needs no text kept.
+TARGET_TYPES = {
+    "event_time": "TIMESTAMP",
+    "product_id": "BIGINT",
+    "category_id": "HUGEINT",
+    "price": "DOUBLE",
+    "user_id": "BIGINT",
+}
 # Numeric fields a typed source (Parquet) may already hold as numbers: cast directly, not through text.
 NUMERIC = {"product_id", "category_id", "price", "user_id"}
 
@@ -86,13 +97,18 @@ def typed_select(source: str, source_types: dict[str, str], passthrough: list[st
     for column in COLUMNS:
         field = f't."{column}"'
         typed_name = TYPED[column][0]
-        if column in NUMERIC and source_types.get(column, "VARCHAR") != "VARCHAR":
+        source_type = source_types.get(column, "VARCHAR")
+        if source_type != "VARCHAR" and column in NUMERIC:
             inner.append(f"{TYPED[column][1].format(v=field)} as {typed_name}")
+        elif source_type.startswith("TIMESTAMP") and column == "event_time":  # typed by the CSV reader
+            inner.append(f"cast({field} as timestamp) as {typed_name}")
         else:
             text = f"nullif(trim(cast({field} as varchar)), '')"
             inner.append(f"{TYPED[column][1].format(v=text)} as {typed_name}")
         outer.append(typed_name)
-        if column in KEEP_TEXT_ON_FAILURE:
+        if column in KEEP_TEXT_ON_FAILURE and source_type == TARGET_TYPES[column]:
+            outer.append(f"cast(null as varchar) as {column}_raw")  # already of its type: it cannot fail
+        elif column in KEEP_TEXT_ON_FAILURE:
             inner.append(f"cast({field} as varchar) as {column}__text")
             outer.append(
                 f"case when {typed_name} is null and nullif(trim({column}__text), '') is not null "
@@ -121,7 +137,8 @@ def _file_relation(source, events_path: str, files: list[str], load_id: str):
     types = {name: str(kind) for name, kind in zip(source.columns, source.types, strict=True)}
     new_files = ", ".join(quote(f) for f in files)
     landing = (
-        f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id "
+        f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id, "
+        f"cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line "
         f"from clickstream_source where filename in ({new_files}))"
     )
     return source.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
@@ -148,13 +165,14 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
         schema = pa.schema(
             [("source_file", pa.string()), ("source_row", pa.int64())]
             + [(c, pa.string()) for c in COLUMNS]
-            + [("load_id", pa.string())]
+            + [("load_id", pa.string()), ("landing_error", pa.string()), ("rejected_line", pa.string())]
         )
         while rows := cursor.fetchmany(SQLITE_BATCH_ROWS):
             columns = list(zip(*rows, strict=True))
             arrays = [pa.array([path] * len(rows)), pa.array(columns[0], pa.int64())]
             arrays += [pa.array([None if v is None else str(v) for v in columns[i]], pa.string()) for i in positions]
             arrays.append(pa.array([load_id] * len(rows)))
+            arrays += [pa.nulls(len(rows), pa.string()), pa.nulls(len(rows), pa.string())]
             batches.append(pa.record_batch(arrays, schema=schema))
         arrow = pa.Table.from_batches(batches, schema=schema)
     finally:
@@ -203,7 +221,8 @@ def new_events(
         empty = ", ".join(f"cast(null as varchar) as {c}" for c in COLUMNS)
         nothing = (
             f"(select {empty}, cast(null as varchar) as source_file, cast(null as bigint) as source_row, "
-            f"cast(null as varchar) as load_id where false)"
+            f"cast(null as varchar) as load_id, cast(null as varchar) as landing_error, "
+            f"cast(null as varchar) as rejected_line where false)"
         )
         return session.sql(typed_select(nothing, {}, LANDING_COLUMNS))
     return _file_relation(source, events_path, files, load_id)

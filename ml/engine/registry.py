@@ -135,7 +135,11 @@ def parse_entry(name: str, entry: Mapping[str, Any], defaults: Mapping[str, Any]
     sufficiency = entry.get("sufficiency") or {}
     if sufficiency:
         _check_keys(sufficiency, SUFFICIENCY_KEYS, f"{where}, sufficiency")
-        _check_keys(sufficiency["time_span"], {"model": True, "column": True}, f"{where}, sufficiency.time_span")
+        _check_keys(
+            sufficiency["time_span"],
+            {"model": True, "column": True, "end_column": False},
+            f"{where}, sufficiency.time_span",
+        )
         _check_keys(sufficiency["history"], {"feature": True, "min": True}, f"{where}, sufficiency.history")
     if entry["refit_policy"] not in REFIT_POLICIES:
         raise ConfigurationError(

@@ -184,3 +184,30 @@ def write_events_at_scale(
             del frame
             paths.append(path)
     return paths
+
+
+def write_daily_events(
+    folder: Path, n_events: int, days: int = 31, seed: int = 0, file_format: str = "csv"
+) -> list[Path]:
+    """The same population as write_events_at_scale, delivered as an export would arrive: one file per day
+    (events_2019-10-01.csv, ...), so a build can land a history and then one more day."""
+    parts = folder / "_parts"
+    write_events_at_scale(parts, n_events, files=5, days=days, seed=seed, file_format="parquet")
+    options = "(format parquet)" if file_format == "parquet" else "(header, delimiter ',')"
+    paths = []
+    with duckdb.connect() as connection:
+        source = f"read_parquet('{str(parts).replace(chr(39), chr(39) * 2)}/*.parquet')"
+        for day in range(days):
+            date = (START + np.timedelta64(day, "D")).astype("datetime64[D]")
+            path = folder / f"events_{date}.{file_format}"
+            target = str(path).replace("'", "''")
+            # Ordered by time and user, as the parts are: the files are deterministic per seed.
+            connection.execute(
+                f"copy (select * from {source} where event_time like '{date} %' "
+                f"order by event_time, user_id, user_session, product_id, event_type) to '{target}' {options}"
+            )
+            paths.append(path)
+    for part in parts.iterdir():
+        part.unlink()
+    parts.rmdir()
+    return paths

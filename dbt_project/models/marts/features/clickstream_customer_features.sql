@@ -7,19 +7,18 @@
   last event's time, so recency is never negative and never depends on today. Skewed counts are
   log-transformed for modelling by the engine (ml/), which records them in the model sidecar.
   Prices are summed as decimals so that every build gives the same figures.
+
+  Derived from the partial aggregates, not from the events: int_clickstream_session_days (per day, user and
+  session: summed to sessions, then to users) and int_clickstream_user_day_items (distinct products,
+  categories and brands per user and day: counted distinct per user). Both are exact (docs/clickstream.md),
+  and a build with a new day's file rebuilds only that day's partials.
 -#}
 
 with
 
--- Not materialized: each use reads the staged table (columnar, only the columns it needs) instead of
--- DuckDB writing all events to a temporary result and reading it back, which at 50M events spilled and
--- cost about half the time of this model (docs/performance.md).
-events as not materialized (
+session_days as (
 
-    select
-        *,
-        cast(price as decimal(18, 2)) as price_exact
-    from {{ ref('clickstream_events') }}
+    select * from {{ ref('int_clickstream_session_days') }}
 
 ),
 
@@ -29,83 +28,35 @@ reference_time as (
         {% if var('as_of_date', none) -%}
         cast({{ sql_string(var('as_of_date')) }} as timestamp)
         {%- else -%}
-        (select max(event_at) from events)
+        (select max(last_event_at) from session_days)
         {%- endif %} as as_of_at
 
 ),
 
--- The 30-minute rule, only for events without a session id: a gap longer than the limit starts a session.
-unsessioned as (
-
-    select
-        user_id,
-        event_at,
-        sum(case when gap_minutes is null or gap_minutes > {{ var('session_gap_minutes') }} then 1 else 0 end)
-            over (partition by user_id order by event_at rows unbounded preceding) as session_number
-
-    from (
-        select
-            user_id,
-            event_at,
-            date_diff('second', lag(event_at) over (partition by user_id order by event_at), event_at) / 60.0
-                as gap_minutes
-        from events
-        where user_session is null
-    ) as gaps
-
-),
-
-inferred_sessions as (
-
-    select distinct
-        user_id,
-        event_at,
-        'inferred-' || user_id || '-' || session_number as session_key
-    from unsessioned
-
-),
-
-sessioned as not materialized (
-
-    select
-        events.*,
-        coalesce(events.user_session, inferred_sessions.session_key) as session_key
-
-    from events
-    left join inferred_sessions
-        on events.user_session is null
-            and events.user_id = inferred_sessions.user_id
-            and events.event_at = inferred_sessions.event_at
-
-),
-
--- Two-level aggregation: one pass over the events to one row per user session (funnel, money, time mix),
--- then sessions to users. Every per-user count is a sum of per-session counts, so this gives the same
--- figures as aggregating the events per user, with one large group-by instead of three (session funnel,
--- distinct sessions, per-user counts); docs/performance.md.
+-- A session that crosses midnight (or whose events came in two files) has several rows: summed here.
 per_session as (
 
     select
         user_id,
         session_key,
-        min(event_at) as first_event_at,
-        max(event_at) as last_event_at,
-        count(*) as event_count,
-        count(*) filter (where event_type = 'view') as view_count,
-        count(*) filter (where event_type = 'cart') as cart_count,
-        count(*) filter (where event_type = 'remove_from_cart') as remove_count,
-        count(*) filter (where event_type = 'purchase') as purchase_count,
-        sum(price_exact) filter (where event_type = 'purchase') as purchase_revenue,
-        sum(price_exact) filter (where event_type = 'view') as viewed_price_sum,
-        count(price_exact) filter (where event_type = 'view') as viewed_prices,
-        count(price_exact) filter (where event_type = 'purchase') as bought_prices,
-        count(*) filter (where hour(event_at) < 6) as night_events,
-        count(*) filter (where hour(event_at) >= 6 and hour(event_at) < 12) as morning_events,
-        count(*) filter (where hour(event_at) >= 12 and hour(event_at) < 18) as afternoon_events,
-        count(*) filter (where hour(event_at) >= 18) as evening_events,
-        count(*) filter (where isodow(event_at) >= 6) as weekend_events
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at,
+        sum(event_count) as event_count,
+        sum(view_count) as view_count,
+        sum(cart_count) as cart_count,
+        sum(remove_count) as remove_count,
+        sum(purchase_count) as purchase_count,
+        sum(purchase_revenue) as purchase_revenue,
+        sum(viewed_price_sum) as viewed_price_sum,
+        sum(viewed_prices) as viewed_prices,
+        sum(bought_prices) as bought_prices,
+        sum(night_events) as night_events,
+        sum(morning_events) as morning_events,
+        sum(afternoon_events) as afternoon_events,
+        sum(evening_events) as evening_events,
+        sum(weekend_events) as weekend_events
 
-    from sessioned
+    from session_days
     group by user_id, session_key
 
 ),
@@ -138,17 +89,17 @@ per_user_sessions as (
 
 ),
 
--- Breadth needs distinct values across sessions, so it is counted over the events.
+-- Distinct counts do not add up across days: counted over the distinct items of every day.
 per_user_breadth as (
 
     select
         user_id,
-        count(distinct cast(event_at as date)) as active_days,
+        count(distinct event_date) as active_days,
         count(distinct product_id) as distinct_products,
         count(distinct category_id) as distinct_categories,
         count(distinct coalesce(brand, 'unknown')) as distinct_brands
 
-    from sessioned
+    from {{ ref('int_clickstream_user_day_items') }}
     group by user_id
 
 ),

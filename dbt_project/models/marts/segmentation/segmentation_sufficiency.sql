@@ -26,7 +26,8 @@ span_{{ name }} as (
     {% if sufficiency -%}
     select
         cast(min({{ adapter.quote(sufficiency.time_span.column) }}) as timestamp) as first_observed_at,
-        cast(max({{ adapter.quote(sufficiency.time_span.column) }}) as timestamp) as last_observed_at
+        cast(max({{ adapter.quote(sufficiency.time_span.end_column or sufficiency.time_span.column) }}) as timestamp)
+            as last_observed_at
     from {{ ref(sufficiency.time_span.model) }}
     {%- else -%}
     select cast(null as timestamp) as first_observed_at, cast(null as timestamp) as last_observed_at

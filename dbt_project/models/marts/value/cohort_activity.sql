@@ -20,14 +20,13 @@ activity as (
 
     union all
 
+    -- From the partial aggregates (purchase revenue per user, day and session, exact decimals).
     select
         'clickstream' as segmentation_name,
         cast(user_id as bigint) as customer_id,
-        cast(date_trunc('month', event_at) as date) as activity_month,
-        coalesce(cast(sum(cast(price as decimal(18, 2))) filter (where event_type = 'purchase') as double), 0)
-            as revenue
-    from {{ ref('clickstream_events') }}
-    where user_id is not null
+        cast(date_trunc('month', event_date) as date) as activity_month,
+        coalesce(cast(sum(purchase_revenue) as double), 0) as revenue
+    from {{ ref('int_clickstream_session_days') }}
     group by all
 
 )

@@ -30,7 +30,7 @@ observation_ends as (
         {% if var('as_of_date', none) -%}
         cast({{ sql_string(var('as_of_date')) }} as date)
         {%- else -%}
-        (select cast(max(event_at) as date) + 1 from {{ ref('clickstream_events') }})
+        (select max(event_date) + 1 from {{ ref('int_clickstream_session_days') }})
         {%- endif %} as observation_end_date
 
 ),

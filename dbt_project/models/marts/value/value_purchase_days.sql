@@ -25,11 +25,11 @@ clickstream_days as (
     select
         'clickstream' as segmentation_name,
         cast(user_id as bigint) as customer_id,
-        cast(event_at as date) as purchase_date,
-        cast(sum(cast(price as decimal(18, 2))) as double) as revenue
-    from {{ ref('clickstream_events') }}
-    where event_type = 'purchase' and user_id is not null
-    group by user_id, cast(event_at as date)
+        event_date as purchase_date,
+        cast(sum(purchase_revenue) as double) as revenue
+    from {{ ref('int_clickstream_session_days') }}
+    where purchase_count > 0
+    group by user_id, event_date
 
 )
 

@@ -16,9 +16,10 @@ def model(dbt, session):
     landed = []
     if dbt.is_incremental:
         columns = session.sql(f"select * from {dbt.this} limit 0").columns
-        if "event_at" not in columns:
+        # Typed columns (event_at) and the rejected-line columns (landing_error) came in later versions.
+        if "event_at" not in columns or "landing_error" not in columns:
             raise RuntimeError(
-                f"{dbt.this} was landed by an older version (every field as text). Land the events again "
+                f"{dbt.this} was landed by an older version (without typed or rejected-line columns). Land the events again "
                 "once: `smartcart run --full-refresh` or `dbt build --full-refresh --select "
                 "raw_clickstream_events+`."
             )

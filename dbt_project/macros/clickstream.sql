@@ -1,0 +1,150 @@
+{#-
+  The clickstream's incremental build (docs/clickstream.md, "How a new day is built").
+
+  Landing (raw_clickstream_events) appends each new file once. The partial aggregates
+  (int_clickstream_session_days, int_clickstream_user_day_items) are kept per event day: a build recomputes
+  only the days whose landed events changed since the partials were built, from every landed event of those
+  days, so duplicates across files (an exact copy has the same time, hence the same day) and sessions stay
+  exact. User features are then derived from the partials.
+-#}
+
+{#- The reasons a landed event is quarantined, as a list expression over the landing's columns. A line the
+    CSV reader rejected carries its own reason (landing_error); its typed fields are all null, so no other
+    reason applies to it. -#}
+{% macro clickstream_quarantine_reason_list() -%}
+    case
+        when landing_error is not null then string_split(landing_error, ',')
+        else list_filter([
+            case when event_at is null then 'unparseable_event_time' end,
+            case when event_type is null or event_type not in ('view', 'cart', 'remove_from_cart', 'purchase')
+                    then 'unknown_event_type'
+            end,
+            case when user_id_raw is not null then 'unparseable_user_id'
+                when user_id is null then 'missing_user_id'
+            end,
+            case when product_id_raw is not null then 'unparseable_product_id' end,
+            case when category_id_raw is not null then 'unparseable_category_id' end,
+            case when price_raw is not null then 'unparseable_price' end,
+            case when price < 0 then 'negative_price' end
+        ], lambda reason: reason is not null)
+    end
+{%- endmacro %}
+
+{#- True for a landed event that passes every rule (the complement of a non-empty reason list), written
+    as plain predicates so that DuckDB filters while it scans. -#}
+{% macro clickstream_event_is_usable() -%}
+    (
+        landing_error is null
+        and event_at is not null
+        and event_type in ('view', 'cart', 'remove_from_cart', 'purchase')
+        and user_id is not null
+        and user_id_raw is null
+        and product_id_raw is null
+        and category_id_raw is null
+        and price_raw is null
+        and coalesce(price, 0) >= 0
+    )
+{%- endmacro %}
+
+{#- The event days an incremental partial model must (re)build: every day whose count of landed events
+    differs from the count the model last built it from (its day_landed_events column). None means all days
+    (first build or --full-refresh). Extra days can be added by the caller (inferred sessions). -#}
+{% macro clickstream_days_to_update() -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        with landed as (
+            select cast(event_at as date) as event_date, count(*) as landed_events
+            from {{ ref('raw_clickstream_events') }}
+            where event_at is not null
+            group by 1
+        ),
+        built as (
+            select event_date, max(day_landed_events) as landed_events
+            from {{ this }}
+            group by 1
+        )
+        select cast(landed.event_date as varchar)
+        from landed
+        left join built on landed.event_date = built.event_date
+        where built.landed_events is distinct from landed.landed_events
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- A predicate on event_at that keeps the given days (all when days is none). The range lets DuckDB skip
+    the landing's row groups outside it (landed files are in time order); the list keeps exactly the days. -#}
+{% macro clickstream_day_filter(days, column='event_at') -%}
+    {%- if days is none -%}
+        true
+    {%- elif days | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} >= cast('{{ days | min }}' as timestamp)
+        and {{ column }} < cast('{{ days | max }}' as timestamp) + interval 1 day
+        and cast({{ column }} as date) in ({% for day in days %}cast('{{ day }}' as date){{ ", " if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of raw_clickstream_events: land the CSV lines the typed reader rejected in this connection
+    (DuckDB's reject_errors and reject_scans), one row per line, with the line as written, the reason
+    (unparseable_<column>, or malformed_line for a line of the wrong shape) and the value that did not type
+    in its *_raw column. Lines already landed (same file and line) are skipped, so running it twice adds
+    nothing. -#}
+{% macro land_clickstream_rejects() -%}
+    {%- if not execute -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from duckdb_tables() where temporary and table_name in ('reject_errors', 'reject_scans')"
+    ).columns[0].values()[0] -%}
+    {%- if found == 2 -%}
+        {%- set insert -%}
+            insert into {{ this }} by name
+            with rejected as (
+                select
+                    scans.file_path as source_file,
+                    errors.line as source_row,
+                    any_value(errors.csv_line) as rejected_line,
+                    string_agg(
+                        distinct case when errors.error_type = 'CAST' then 'unparseable_' || errors.column_name
+                            else 'malformed_line' end,
+                        ',' order by case when errors.error_type = 'CAST' then 'unparseable_' || errors.column_name
+                            else 'malformed_line' end
+                    ) as landing_error,
+                    map_from_entries(list(
+                        struct_pack(
+                            k := errors.column_name,
+                            v := regexp_extract(errors.error_message, 'Could not convert string "(.*)" to', 1)
+                        )
+                    ) filter (where errors.error_type = 'CAST')) as bad_values
+                from reject_errors as errors
+                inner join reject_scans as scans
+                    on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+                group by all
+            )
+            select
+                rejected.source_file,
+                rejected.source_row,
+                '{{ invocation_id }}' as load_id,
+                rejected.landing_error,
+                rejected.rejected_line,
+                rejected.bad_values['event_time'] as event_time_raw,
+                rejected.bad_values['product_id'] as product_id_raw,
+                rejected.bad_values['category_id'] as category_id_raw,
+                rejected.bad_values['price'] as price_raw,
+                rejected.bad_values['user_id'] as user_id_raw
+            from rejected
+            where not exists (
+                select 1 from {{ this }} as landed
+                where landed.source_file = rejected.source_file
+                    and landed.source_row = rejected.source_row
+                    and landed.landing_error is not null
+            )
+        {%- endset -%}
+        {%- do run_query(insert) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

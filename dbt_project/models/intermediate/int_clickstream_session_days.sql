@@ -1,0 +1,112 @@
+{#-
+  The clickstream's partial aggregates: one row per event day, user, session and first file, from the
+  distinct usable events of that day (exact copies collapsed; duplicate_copies counts them). Counts per
+  event type, purchase revenue and prices as exact decimals, the time-of-day and weekend mix, first and last
+  event. User features (clickstream_customer_features), the value models and the accounting are derived
+  from these rows instead of from every event.
+
+  Incremental by day (docs/clickstream.md, "How a new day is built"): a build rebuilds only the days whose
+  landed events changed (macro clickstream_days_to_update), from every landed event of those days, so:
+  - duplicates stay exact: an exact copy has the same time, hence the same day, whatever file it came in;
+  - a session that crosses midnight has a row per day; per-session figures are sums over its rows, and the
+    session count is a count of distinct (user, session) keys, so both are exact;
+  - an event without a session id takes its inferred session from int_clickstream_inferred_sessions, and
+    every day of an inferred session that a rebuilt day's event belongs to is rebuilt too (a late event can
+    merge sessions across days);
+  - distinct products, categories and brands are counted from int_clickstream_user_day_items.
+  A full refresh and an incremental build give the same rows (tests/integration/test_clickstream_incremental.py).
+-#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+
+{%- set days = clickstream_days_to_update() %}
+{%- if days is not none and days | length > 0 %}
+    {%- set session_days_query -%}
+        select distinct cast(event_date as varchar) from {{ ref('int_clickstream_inferred_sessions') }}
+        where session_key in (
+            select session_key from {{ ref('int_clickstream_inferred_sessions') }}
+            where {{ clickstream_day_filter(days) }}
+        )
+    {%- endset -%}
+    {%- set days = (days + run_query(session_days_query).columns[0].values() | list) | unique | sort | list %}
+{%- endif %}
+
+with
+
+landed_days as (
+
+    select
+        cast(event_at as date) as event_date,
+        count(*) as day_landed_events
+    from {{ ref('raw_clickstream_events') }}
+    where {{ clickstream_day_filter(days) }}
+    group by 1
+
+),
+
+distinct_events as (
+
+    select
+        event_at,
+        event_type,
+        product_id,
+        category_id,
+        category_code,
+        brand,
+        price,
+        user_id,
+        user_session,
+        -- The first file (by name) an event appeared in names it; its copies count against that file.
+        min(source_file) as source_file,
+        count(*) - 1 as duplicate_copies
+
+    from {{ ref('raw_clickstream_events') }}
+    where {{ clickstream_day_filter(days) }} and {{ clickstream_event_is_usable() }}
+    group by event_at, event_type, product_id, category_id, category_code, brand, price, user_id, user_session
+
+),
+
+sessioned as (
+
+    select
+        distinct_events.*,
+        cast(distinct_events.event_at as date) as event_date,
+        coalesce(distinct_events.user_session, inferred.session_key) as session_key,
+        cast(distinct_events.price as decimal(18, 2)) as price_exact
+
+    from distinct_events
+    left join {{ ref('int_clickstream_inferred_sessions') }} as inferred
+        on distinct_events.user_session is null
+            and distinct_events.user_id = inferred.user_id
+            and distinct_events.event_at = inferred.event_at
+
+)
+
+select
+    sessioned.event_date,
+    sessioned.user_id,
+    sessioned.session_key,
+    sessioned.source_file,
+    min(sessioned.event_at) as first_event_at,
+    max(sessioned.event_at) as last_event_at,
+    count(*) as event_count,
+    cast(sum(sessioned.duplicate_copies) as bigint) as duplicate_copies,
+    count(*) filter (where sessioned.event_type = 'view') as view_count,
+    count(*) filter (where sessioned.event_type = 'cart') as cart_count,
+    count(*) filter (where sessioned.event_type = 'remove_from_cart') as remove_count,
+    count(*) filter (where sessioned.event_type = 'purchase') as purchase_count,
+    sum(sessioned.price_exact) filter (where sessioned.event_type = 'purchase') as purchase_revenue,
+    sum(sessioned.price_exact) filter (where sessioned.event_type = 'view') as viewed_price_sum,
+    count(sessioned.price_exact) filter (where sessioned.event_type = 'view') as viewed_prices,
+    count(sessioned.price_exact) filter (where sessioned.event_type = 'purchase') as bought_prices,
+    count(*) filter (where hour(sessioned.event_at) < 6) as night_events,
+    count(*) filter (where hour(sessioned.event_at) >= 6 and hour(sessioned.event_at) < 12) as morning_events,
+    count(*) filter (where hour(sessioned.event_at) >= 12 and hour(sessioned.event_at) < 18) as afternoon_events,
+    count(*) filter (where hour(sessioned.event_at) >= 18) as evening_events,
+    count(*) filter (where isodow(sessioned.event_at) >= 6) as weekend_events,
+    -- What the day was built from: a later build rebuilds the day when its landed count differs.
+    any_value(landed_days.day_landed_events) as day_landed_events
+
+from sessioned
+inner join landed_days
+    on sessioned.event_date = landed_days.event_date
+group by sessioned.event_date, sessioned.user_id, sessioned.session_key, sessioned.source_file
