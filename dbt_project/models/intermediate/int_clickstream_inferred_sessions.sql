@@ -7,6 +7,7 @@
   session's start time, not its rank, so a session no new event joins keeps its key from build to build;
   int_clickstream_session_days rebuilds every day of a session that a new day's event belongs to.
 -#}
+{{ config(materialized='table') }}
 
 with
 

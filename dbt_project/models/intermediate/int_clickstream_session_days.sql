@@ -104,7 +104,9 @@ select
     count(*) filter (where hour(sessioned.event_at) >= 18) as evening_events,
     count(*) filter (where isodow(sessioned.event_at) >= 6) as weekend_events,
     -- What the day was built from: a later build rebuilds the day when its landed count differs.
-    any_value(landed_days.day_landed_events) as day_landed_events
+    any_value(landed_days.day_landed_events) as day_landed_events,
+    -- When the day was (re)built: int_clickstream_user_totals updates the users of rows newer than its last build.
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
 
 from sessioned
 inner join landed_days

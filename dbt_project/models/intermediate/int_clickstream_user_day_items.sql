@@ -35,7 +35,9 @@ items as (
 
 select
     items.*,
-    landed_days.day_landed_events
+    landed_days.day_landed_events,
+    -- When the day was (re)built: int_clickstream_user_totals updates the users of rows newer than its last build.
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
 from items
 inner join landed_days
     on items.event_date = landed_days.event_date

@@ -8,17 +8,17 @@
   log-transformed for modelling by the engine (ml/), which records them in the model sidecar.
   Prices are summed as decimals so that every build gives the same figures.
 
-  Derived from the partial aggregates, not from the events: int_clickstream_session_days (per day, user and
-  session: summed to sessions, then to users) and int_clickstream_user_day_items (distinct products,
-  categories and brands per user and day: counted distinct per user). Both are exact (docs/clickstream.md),
-  and a build with a new day's file rebuilds only that day's partials.
+  Derived from the partial aggregates, not from the events: int_clickstream_user_totals sums the per-day
+  partials of each user (int_clickstream_session_days, int_clickstream_user_day_items); all exact
+  (docs/clickstream.md). A build with a new day's file rebuilds only that day's partials and the totals of
+  the users active in it; this model then adds the as-of time, recency and the rates for every user.
 -#}
 
 with
 
-session_days as (
+per_user as (
 
-    select * from {{ ref('int_clickstream_session_days') }}
+    select * from {{ ref('int_clickstream_user_totals') }}
 
 ),
 
@@ -28,91 +28,8 @@ reference_time as (
         {% if var('as_of_date', none) -%}
         cast({{ sql_string(var('as_of_date')) }} as timestamp)
         {%- else -%}
-        (select max(last_event_at) from session_days)
+        (select max(last_event_at) from per_user)
         {%- endif %} as as_of_at
-
-),
-
--- A session that crosses midnight (or whose events came in two files) has several rows: summed here.
-per_session as (
-
-    select
-        user_id,
-        session_key,
-        min(first_event_at) as first_event_at,
-        max(last_event_at) as last_event_at,
-        sum(event_count) as event_count,
-        sum(view_count) as view_count,
-        sum(cart_count) as cart_count,
-        sum(remove_count) as remove_count,
-        sum(purchase_count) as purchase_count,
-        sum(purchase_revenue) as purchase_revenue,
-        sum(viewed_price_sum) as viewed_price_sum,
-        sum(viewed_prices) as viewed_prices,
-        sum(bought_prices) as bought_prices,
-        sum(night_events) as night_events,
-        sum(morning_events) as morning_events,
-        sum(afternoon_events) as afternoon_events,
-        sum(evening_events) as evening_events,
-        sum(weekend_events) as weekend_events
-
-    from session_days
-    group by user_id, session_key
-
-),
-
-per_user_sessions as (
-
-    select
-        user_id,
-        max(last_event_at) as last_event_at,
-        min(first_event_at) as first_event_at,
-        cast(sum(event_count) as bigint) as event_count,
-        count(*) as session_count,
-        count(*) filter (where cart_count > 0) as sessions_with_cart,
-        count(*) filter (where cart_count > 0 and purchase_count = 0) as abandoned_cart_sessions,
-        cast(sum(view_count) as bigint) as view_count,
-        cast(sum(cart_count) as bigint) as cart_count,
-        cast(sum(remove_count) as bigint) as remove_count,
-        cast(sum(purchase_count) as bigint) as purchase_count,
-        coalesce(sum(purchase_revenue), 0) as purchase_revenue,
-        sum(viewed_price_sum) / nullif(sum(viewed_prices), 0) as avg_price_viewed,
-        sum(purchase_revenue) / nullif(sum(bought_prices), 0) as avg_price_bought,
-        cast(sum(night_events) as bigint) as night_events,
-        cast(sum(morning_events) as bigint) as morning_events,
-        cast(sum(afternoon_events) as bigint) as afternoon_events,
-        cast(sum(evening_events) as bigint) as evening_events,
-        cast(sum(weekend_events) as bigint) as weekend_events
-
-    from per_session
-    group by user_id
-
-),
-
--- Distinct counts do not add up across days: counted over the distinct items of every day.
-per_user_breadth as (
-
-    select
-        user_id,
-        count(distinct event_date) as active_days,
-        count(distinct product_id) as distinct_products,
-        count(distinct category_id) as distinct_categories,
-        count(distinct coalesce(brand, 'unknown')) as distinct_brands
-
-    from {{ ref('int_clickstream_user_day_items') }}
-    group by user_id
-
-),
-
-per_user as (
-
-    select
-        per_user_sessions.*,
-        per_user_breadth.* exclude (user_id)
-
-    from per_user_sessions
-    inner join per_user_breadth
-        on per_user_sessions.user_id = per_user_breadth.user_id
 
 ),
 
