@@ -45,7 +45,8 @@ FEATURE_STAGES = {
     "inferred sessions": ["int_clickstream_inferred_sessions"],
     "partials (day x user x session)": ["int_clickstream_session_days"],
     "partials (day x user x product)": ["int_clickstream_user_day_items"],
-    "user features": ["clickstream_customer_features"],
+    "user totals (incremental by user)": ["int_clickstream_user_totals"],
+    "user features (as-of, rates)": ["clickstream_customer_features"],
 }
 OTHER_STAGES = {
     "quarantine + accounting": ["clickstream_event_quarantine", "clickstream_event_accounting"],
