@@ -31,18 +31,34 @@
 {%- endmacro %}
 
 {#- True for a landed event that passes every rule (the complement of a non-empty reason list), written
-    as plain predicates so that DuckDB filters while it scans. -#}
+    as plain predicates so that DuckDB filters while it scans. Never null: an event is usable or quarantined,
+    never neither (a null here would drop it from both). -#}
 {% macro clickstream_event_is_usable() -%}
     (
         landing_error is null
         and event_at is not null
-        and event_type in ('view', 'cart', 'remove_from_cart', 'purchase')
+        and coalesce(event_type in ('view', 'cart', 'remove_from_cart', 'purchase'), false)
         and user_id is not null
         and user_id_raw is null
         and product_id_raw is null
         and category_id_raw is null
         and price_raw is null
         and coalesce(price, 0) >= 0
+    )
+{%- endmacro %}
+
+{#- The exact complement of clickstream_event_is_usable (never null either). -#}
+{% macro clickstream_event_is_quarantined() -%}
+    (
+        landing_error is not null
+        or event_at is null
+        or coalesce(event_type not in ('view', 'cart', 'remove_from_cart', 'purchase'), true)
+        or user_id is null
+        or user_id_raw is not null
+        or product_id_raw is not null
+        or category_id_raw is not null
+        or price_raw is not null
+        or coalesce(price < 0, false)
     )
 {%- endmacro %}
 

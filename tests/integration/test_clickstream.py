@@ -119,21 +119,32 @@ def test_bad_events_are_quarantined_and_a_missing_column_stops_the_build(tmp_pat
     fields = lines[4].split(",")
     fields[0] = "yesterday"
     lines[4] = ",".join(fields)
+    lines[5] = lines[5].replace(",view,", ",,", 1)  # no event type
+    fields = lines[6].split(",")
+    fields[2] = "abc"
+    lines[6] = ",".join(fields)
+    lines[7] = lines[7] + ",an extra field"  # a line of the wrong shape
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
     result = build_events(tmp_path / "bad", str(bad))
     quarantine = result.query("select * from clickstream_event_quarantine order by quarantine_reasons")
     assert quarantine["quarantine_reasons"].tolist() == [
+        "malformed_line",
         "negative_price",
+        "unknown_event_type",
         "unknown_event_type",
         "unparseable_event_time",
         "unparseable_price",
+        "unparseable_product_id",
     ]
-    assert quarantine["event_time_raw"].tolist()[2] == "yesterday"  # the text as written
+    assert quarantine["event_time_raw"].tolist()[4] == "yesterday"  # the text as written
+    # A line the typed reader rejected keeps its text and its line number (line 1 is the header).
+    rejected = quarantine.set_index("quarantine_reasons").loc["unparseable_product_id"]
+    assert rejected["rejected_line"] == lines[6] and rejected["source_row"] == 7
     landed = build_query(result, "select price_raw from raw_clickstream_events where price_raw is not null")
     assert landed["price_raw"].tolist() == ["12.x"]
     accounting = result.query("select * from clickstream_event_accounting").iloc[0]
-    assert accounting["events_quarantined"] == 4 and accounting["events_read"] == 17_434
+    assert accounting["events_quarantined"] == 7 and accounting["events_read"] == accounting["events_landed"] == 17_434
 
     header = lines[0].replace("user_session", "session")
     missing = tmp_path / "missing.csv"

@@ -16,7 +16,7 @@ landed_days as (
         count(*) as day_landed_events
     from {{ ref('raw_clickstream_events') }}
     where {{ clickstream_day_filter(days) }}
-    group by 1
+    group by cast(event_at as date)
 
 ),
 

@@ -27,17 +27,18 @@ select
     user_session,
     -- Only for quarantined events (null otherwise); DuckDB computes them only for the rows a query keeps.
     -- The time as written when it could not be read, else the UTC time read from it.
-    case when not {{ clickstream_event_is_usable() }} then coalesce(event_time_raw, cast(event_at as varchar)) end
+    case when {{ clickstream_event_is_quarantined() }} then coalesce(event_time_raw, cast(event_at as varchar)) end
         as event_time_raw,
-    case when not {{ clickstream_event_is_usable() }} then
-        array_to_string({{ clickstream_quarantine_reason_list() }}, ',')
+    case
+        when {{ clickstream_event_is_quarantined() }}
+            then array_to_string({{ clickstream_quarantine_reason_list() }}, ',')
     end as quarantine_reasons,
-    case when not {{ clickstream_event_is_usable() }} then rejected_line end as rejected_line,
+    case when {{ clickstream_event_is_quarantined() }} then rejected_line end as rejected_line,
     -- The raw texts are part of an event's identity for duplicates: two different bad values are two events.
     product_id_raw,
     category_id_raw,
     price_raw,
     user_id_raw,
-    not {{ clickstream_event_is_usable() }} as is_quarantined
+    {{ clickstream_event_is_quarantined() }} as is_quarantined
 
 from {{ ref('raw_clickstream_events') }}
