@@ -71,23 +71,31 @@
     {%- endif -%}
     {%- set query -%}
         with landed as (
-            select cast(event_at as date) as event_date, count(*) as landed_events
-            from {{ ref('raw_clickstream_events') }}
-            where event_at is not null
-            group by 1
+            {{ clickstream_landed_days(none) }}
         ),
         built as (
-            select event_date, max(day_landed_events) as landed_events
+            select event_date, max(day_landed_events) as day_landed_events
             from {{ this }}
             group by 1
         )
         select cast(landed.event_date as varchar)
         from landed
         left join built on landed.event_date = built.event_date
-        where built.landed_events is distinct from landed.landed_events
+        where built.day_landed_events is distinct from landed.day_landed_events
         order by 1
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- Landed events per event day (of the given days; all days when none): what a partial model records as
+    day_landed_events and what the next build compares it with. Events without a time have no day. -#}
+{% macro clickstream_landed_days(days) -%}
+    select
+        cast(event_at as date) as event_date,
+        count(*) as day_landed_events
+    from {{ ref('raw_clickstream_events') }}
+    where event_at is not null and {{ clickstream_day_filter(days) }}
+    group by cast(event_at as date)
 {%- endmacro %}
 
 {#- A predicate on event_at that keeps the given days (all when days is none). The range lets DuckDB skip

@@ -30,8 +30,9 @@ TOTALS = "select * exclude (partials_built_at) from int_clickstream_user_totals 
 
 
 def day_files(folder: Path) -> dict[str, pd.DataFrame]:
-    """Six days of events, one file per day, the last one late: it also carries exact copies of day-2
-    events and day-2 events without a session id that fall between two inferred sessions of a user."""
+    """A week of events (six days of sessions, some running into a seventh), one file per day, the last one
+    late: it also carries exact copies of day-2 events and day-2 events without a session id that fall
+    between two inferred sessions of a user."""
     events = generate_events(40_000, days=6, seed=11)
     day = events["event_time"].str[:10]
     days = sorted(day.unique())

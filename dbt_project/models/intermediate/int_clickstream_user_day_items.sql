@@ -11,12 +11,7 @@ with
 
 landed_days as (
 
-    select
-        cast(event_at as date) as event_date,
-        count(*) as day_landed_events
-    from {{ ref('raw_clickstream_events') }}
-    where {{ clickstream_day_filter(days) }}
-    group by cast(event_at as date)
+    {{ clickstream_landed_days(days) }}
 
 ),
 
