@@ -14,7 +14,7 @@
         select cast(max({{ date_column }}) + interval 1 day as date)
         from {{ staging_relation }}
         where {{ date_column }} <= (
-            select quantile_disc({{ date_column }}, 0.99) + interval 366 day from {{ staging_relation }}
+            select {{ quantile_disc_date(date_column, 0.99) }} + interval 366 day from {{ staging_relation }}
         )
     )
   {%- endif -%}

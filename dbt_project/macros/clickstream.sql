@@ -78,7 +78,7 @@
             from {{ this }}
             group by 1
         )
-        select cast(landed.event_date as varchar)
+        select cast(landed.event_date as string)
         from landed
         left join built on landed.event_date = built.event_date
         where built.day_landed_events is distinct from landed.day_landed_events

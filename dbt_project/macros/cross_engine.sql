@@ -53,3 +53,262 @@
 {% macro default__seconds_between(start, finish) -%}
   date_diff('second', cast({{ start }} as timestamp), cast({{ finish }} as timestamp))
 {%- endmacro %}
+
+{#- Spark (dbt-spark) implementations of the macros above. -#}
+
+{% macro spark__median(expression) -%}
+  percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(value, order_by, separator) -%}
+  array_join(transform(array_sort(collect_list(struct({{ order_by }} as sort_key, {{ value }} as value))),
+      item -> item.value), '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__format_one_decimal(expression) -%}
+  format_string('%.1f', cast({{ expression }} as double))
+{%- endmacro %}
+
+{% macro spark__array_of(expressions) -%}
+  array({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__format_number(expression, decimals) -%}
+  format_string('%.{{ decimals }}f', cast({{ expression }} as double))
+{%- endmacro %}
+
+{% macro spark__seconds_between(start, finish) -%}
+  timestampdiff(second, cast({{ start }} as timestamp), cast({{ finish }} as timestamp))
+{%- endmacro %}
+
+{#- Whole days from one date (or timestamp) to another. -#}
+{% macro days_between(start, finish) -%}
+  {{ return(adapter.dispatch('days_between', 'smartcart')(start, finish)) }}
+{%- endmacro %}
+
+{% macro default__days_between(start, finish) -%}
+  date_diff('day', {{ start }}, {{ finish }})
+{%- endmacro %}
+
+{% macro spark__days_between(start, finish) -%}
+  datediff(cast({{ finish }} as date), cast({{ start }} as date))
+{%- endmacro %}
+
+{#- The given items (SQL expressions, one per line of the call block, comma-separated) as an array without
+    its nulls: reason codes built from `case when <rule> then '<code>' end`. Used as
+    {% raw %}{% call non_null_array() %} case ..., case ... {% endcall %}{% endraw %}. -#}
+{% macro non_null_array() -%}
+  {{ return(adapter.dispatch('non_null_array', 'smartcart')(caller())) }}
+{%- endmacro %}
+
+{% macro default__non_null_array(items) -%}
+  list_filter([{{ items }}], lambda item: item is not null)
+{%- endmacro %}
+
+{% macro spark__non_null_array(items) -%}
+  filter(array({{ items }}), item -> item is not null)
+{%- endmacro %}
+
+{#- Number of elements of an array (list). -#}
+{% macro array_length(array) -%}
+  {{ return(adapter.dispatch('array_length', 'smartcart')(array)) }}
+{%- endmacro %}
+
+{% macro default__array_length(array) -%}
+  len({{ array }})
+{%- endmacro %}
+
+{% macro spark__array_length(array) -%}
+  cast(size({{ array }}) as bigint)
+{%- endmacro %}
+
+{#- The elements of an array joined into one string. -#}
+{% macro join_array(array, separator) -%}
+  {{ return(adapter.dispatch('join_array', 'smartcart')(array, separator)) }}
+{%- endmacro %}
+
+{% macro default__join_array(array, separator) -%}
+  array_to_string({{ array }}, '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__join_array(array, separator) -%}
+  array_join({{ array }}, '{{ separator }}')
+{%- endmacro %}
+
+{#- Continuous and discrete quantiles (aggregates). -#}
+{% macro quantile_cont(expression, fraction) -%}
+  {{ return(adapter.dispatch('quantile_cont', 'smartcart')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile_cont(expression, fraction) -%}
+  quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_cont(expression, fraction) -%}
+  percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- Text parsed as a timestamp with a strptime format (%Y-%m-%d ...): null when it does not parse (try_) or
+    an error (parse_timestamp). Spark takes Java datetime patterns, translated from the strptime format, so
+    the sources declare one format for both engines. -#}
+{% macro try_parse_timestamp(text, strptime_format) -%}
+  {{ return(adapter.dispatch('try_parse_timestamp', 'smartcart')(text, strptime_format)) }}
+{%- endmacro %}
+
+{% macro default__try_parse_timestamp(text, strptime_format) -%}
+  try_strptime({{ text }}, {{ sql_string(strptime_format) }})
+{%- endmacro %}
+
+{% macro spark__try_parse_timestamp(text, strptime_format) -%}
+  try_to_timestamp({{ text }}, {{ sql_string(java_datetime_pattern(strptime_format)) }})
+{%- endmacro %}
+
+{% macro parse_timestamp(text, strptime_format) -%}
+  {{ return(adapter.dispatch('parse_timestamp', 'smartcart')(text, strptime_format)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp(text, strptime_format) -%}
+  strptime({{ text }}, {{ sql_string(strptime_format) }})
+{%- endmacro %}
+
+{% macro spark__parse_timestamp(text, strptime_format) -%}
+  {#- Spark without ANSI mode gives null for a value that does not parse; the input gate has already
+      stopped the build for any such value, as strptime's error does on DuckDB. -#}
+  to_timestamp({{ text }}, {{ sql_string(java_datetime_pattern(strptime_format)) }})
+{%- endmacro %}
+
+{#- The Java (Spark) datetime pattern of a strptime format. Single letters: %m (one or two digits) and %d
+    as Spark's M and d, which accept both, as strptime does. -#}
+{% macro java_datetime_pattern(strptime_format) -%}
+  {%- set codes = {'%Y': 'yyyy', '%y': 'yy', '%m': 'M', '%d': 'd', '%H': 'H', '%M': 'm', '%S': 's',
+      '%b': 'MMM', '%B': 'MMMM', '%p': 'a', '%I': 'h', '%f': 'SSSSSS'} -%}
+  {%- set pattern = namespace(text='') -%}
+  {%- set parts = strptime_format.split('%') -%}
+  {%- for part in parts -%}
+    {%- if loop.first -%}
+      {%- set pattern.text = pattern.text ~ java_literal(part) -%}
+    {%- elif ('%' ~ part[:1]) in codes -%}
+      {%- set pattern.text = pattern.text ~ codes['%' ~ part[:1]] ~ java_literal(part[1:]) -%}
+    {%- else -%}
+      {{ exceptions.raise_compiler_error("The date format '" ~ strptime_format ~ "' uses %" ~ part[:1]
+          ~ ", which has no Spark equivalent here (macro java_datetime_pattern).") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{- pattern.text -}}
+{%- endmacro %}
+
+{#- Literal text of a Java datetime pattern: letters quoted, the rest as is. -#}
+{% macro java_literal(text) -%}
+  {%- if text and modules.re.search('[A-Za-z]', text) -%}'{{ text | replace("'", "''") }}'{%- else -%}{{ text }}{%- endif -%}
+{%- endmacro %}
+
+{#- Up to three distinct values of a column among the rows matching a condition, quoted and joined: the
+    examples of an error message (an aggregate). -#}
+{% macro example_values(column, condition) -%}
+  {{ return(adapter.dispatch('example_values', 'smartcart')(column, condition)) }}
+{%- endmacro %}
+
+{% macro default__example_values(column, condition) -%}
+  array_to_string(list_transform(list_slice(list(distinct {{ column }} order by {{ column }})
+      filter (where {{ condition }}), 1, 3), lambda value: '''' || value || ''''), ', ')
+{%- endmacro %}
+
+{% macro spark__example_values(column, condition) -%}
+  array_join(transform(slice(array_sort(collect_set({{ column }}) filter (where {{ condition }})), 1, 3),
+      value -> concat('''', value, '''')), ', ')
+{%- endmacro %}
+
+{#- Up to three values of an expression, in order, joined with a separator (an aggregate). -#}
+{% macro first_values_text(expression, separator) -%}
+  {{ return(adapter.dispatch('first_values_text', 'smartcart')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro default__first_values_text(expression, separator) -%}
+  array_to_string(list_slice(list({{ expression }} order by {{ expression }}), 1, 3), '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__first_values_text(expression, separator) -%}
+  array_join(slice(array_sort(collect_list({{ expression }})), 1, 3), '{{ separator }}')
+{%- endmacro %}
+
+{#- A discrete quantile of dates (an aggregate): Spark's percentile_disc takes numbers only, so it ranks the
+    dates as days since 1970. -#}
+{% macro quantile_disc_date(expression, fraction) -%}
+  {{ return(adapter.dispatch('quantile_disc_date', 'smartcart')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile_disc_date(expression, fraction) -%}
+  quantile_disc({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_disc_date(expression, fraction) -%}
+  date_add(date'1970-01-01', cast(percentile_disc({{ fraction }}) within group (
+      order by datediff(cast({{ expression }} as date), date'1970-01-01')) as int))
+{%- endmacro %}
+
+{#- The line of the file each row of a raw file comes from, 1 for the first data line (a window function
+    over the scan of the file). DuckDB keeps the file's row order (preserve_insertion_order); Spark reads a
+    file in splits that monotonically_increasing_id numbers in file order. -#}
+{% macro file_line_number() -%}
+  {{ return(adapter.dispatch('file_line_number', 'smartcart')()) }}
+{%- endmacro %}
+
+{% macro default__file_line_number() -%}
+  row_number() over ()
+{%- endmacro %}
+
+{% macro spark__file_line_number() -%}
+  cast(row_number() over (order by monotonically_increasing_id()) as bigint)
+{%- endmacro %}
+
+{#- True when a regular expression matches somewhere in / all of a text. -#}
+{% macro regex_search(text, pattern) -%}
+  {{ return(adapter.dispatch('regex_search', 'smartcart')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_search(text, pattern) -%}
+  regexp_matches({{ text }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__regex_search(text, pattern) -%}
+  ({{ text }} rlike {{ pattern }})
+{%- endmacro %}
+
+{% macro regex_full_match(text, pattern) -%}
+  {{ return(adapter.dispatch('regex_full_match', 'smartcart')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(text, pattern) -%}
+  regexp_full_match({{ text }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__regex_full_match(text, pattern) -%}
+  ({{ text }} rlike concat('^(?:', {{ pattern }}, ')$'))
+{%- endmacro %}
+
+{#- One 64-bit hash of several expressions (to partition or compare rows by many columns at once). -#}
+{% macro row_hash(expressions) -%}
+  {{ return(adapter.dispatch('row_hash', 'smartcart')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__row_hash(expressions) -%}
+  hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__row_hash(expressions) -%}
+  xxhash64({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{#- Every column but the named ones (of a relation alias when given): `* exclude (..)` on DuckDB,
+    `* except (..)` on Spark. -#}
+{% macro star_except(columns, alias=none) -%}
+  {{ return(adapter.dispatch('star_except', 'smartcart')(columns, alias)) }}
+{%- endmacro %}
+
+{% macro default__star_except(columns, alias) -%}
+  {{ alias ~ '.' if alias }}* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__star_except(columns, alias) -%}
+  {{ alias ~ '.' if alias }}* except ({{ columns | join(', ') }})
+{%- endmacro %}

@@ -22,8 +22,18 @@
   {{ return(meta if meta else node.meta) }}
 {% endmacro %}
 
+{#- A value as an SQL string literal. Spark reads backslash escapes in literals and joins adjacent literals
+    (so a doubled quote would silently vanish): there both are escaped with a backslash. -#}
 {% macro sql_string(value) -%}
+  {{ return(adapter.dispatch('sql_string', 'smartcart')(value)) }}
+{%- endmacro %}
+
+{% macro default__sql_string(value) -%}
   '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__sql_string(value) -%}
+  '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 
 {#
@@ -33,7 +43,7 @@
 {% macro raw_text(column_name, column) -%}
   {%- set raw = 'nullif(trim(' ~ adapter.quote(column_name) ~ "), '')" -%}
   {%- if column.meta.get('strip_decimal_zero', false) -%}
-    {%- set raw = "regexp_replace(" ~ raw ~ ", '\.0+$', '')" -%}
+    {%- set raw = "regexp_replace(" ~ raw ~ ", '[.]0+$', '')" -%}
   {%- endif -%}
   {{- raw -}}
 {%- endmacro %}
@@ -56,7 +66,7 @@
   {% set detection %}
     select
     {% for candidate in candidates %}
-      count(*) filter (where {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(candidate) }}) is null)
+      count(*) filter (where {{ raw }} is not null and {{ try_parse_timestamp(raw, candidate) }} is null)
       {%- if not loop.last %},{% endif %}
     {% endfor %}
     from (select * from {{ source(source_name, table_name) }} limit 100000)
@@ -76,7 +86,7 @@
   {%- set data_type = column.data_type | lower -%}
   {%- set raw = raw_text(column_name, column) -%}
   {%- if data_type in ('date', 'timestamp') -%}
-    cast(strptime({{ raw }}, {{ sql_string(column_format(source_name, table_name, column_name)) }}) as {{ data_type }})
+    cast({{ parse_timestamp(raw, column_format(source_name, table_name, column_name)) }} as {{ data_type }})
   {%- elif data_type == 'varchar' -%}
     {{ raw }}
   {%- else -%}
@@ -88,7 +98,7 @@
   {%- set data_type = column.data_type | lower -%}
   {%- set raw = raw_text(column_name, column) -%}
   {%- if data_type in ('date', 'timestamp') -%}
-    {{ raw }} is not null and try_strptime({{ raw }}, {{ sql_string(date_format or column.meta.format) }}) is null
+    {{ raw }} is not null and {{ try_parse_timestamp(raw, date_format or column.meta.format) }} is null
   {%- else -%}
     {{ raw }} is not null and try_cast({{ raw }} as {{ data_type }}) is null
   {%- endif -%}
@@ -104,7 +114,7 @@
   {% set relation = source(source_name, table_name) %}
 
   {# 1. Header: every required column present. #}
-  {% set found = run_query("select column_name from (describe select * from " ~ relation ~ ")").columns[0].values() %}
+  {% set found = run_query("select * from " ~ relation ~ " limit 0").column_names %}
   {% set found_lower = found | map('lower') | list %}
   {% set missing = [] %}
   {% for name, column in node.columns.items() %}
@@ -167,9 +177,8 @@
     {% set examples_query %}
       select
       {% for name in failing_columns %}
-        array_to_string(list_transform(list_slice(list(distinct {{ adapter.quote(name) }})
-            filter (where {{ try_cast_failure_condition(name, node.columns[name], formats.get(name)) }}), 1, 3),
-            lambda value: '''' || value || ''''), ', '){% if not loop.last %},{% endif %}
+        {{ example_values(adapter.quote(name),
+            try_cast_failure_condition(name, node.columns[name], formats.get(name))) }}{% if not loop.last %},{% endif %}
       {% endfor %}
       from {{ relation }}
     {% endset %}
@@ -186,7 +195,7 @@
 
   {# 3. Keys are unique: two rows under one id cannot both be right. Examples only when there is a problem. #}
   {% if key_column and row[1] > 0 %}
-    {% set duplicates = run_query("select count(*), array_to_string(list_slice(list(key order by key), 1, 3), ', ')"
+    {% set duplicates = run_query("select count(*), " ~ first_values_text('key', ', ')
         ~ " from (select trim(" ~ adapter.quote(key_column) ~ ") as key from " ~ relation
         ~ " group by 1 having count(*) > 1)").rows[0] %}
     {{ exceptions.raise_compiler_error(where ~ ": column " ~ key_column ~ " has " ~ duplicates[0]

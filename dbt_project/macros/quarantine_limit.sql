@@ -19,7 +19,7 @@
         ~ quarantine_relation ~ ") group by reason order by count(*) desc, reason limit 5"
     ).columns[0].values() %}
     {% set examples = run_query(
-        "select array_to_string(list_slice(list(coalesce(cast(" ~ key_column ~ " as varchar), '(no id)') || ' ('"
+        "select array_to_string(list_slice(list(coalesce(cast(" ~ key_column ~ " as string), '(no id)') || ' ('"
         ~ " || quarantine_reasons || ')' order by " ~ key_column ~ "), 1, 3), '; ') from " ~ quarantine_relation
     ).rows[0][0] %}
     {{ exceptions.raise_compiler_error(

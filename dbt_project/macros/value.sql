@@ -124,9 +124,9 @@
 -#}
 {% macro clv_fit_customers(fitted_on) -%}
     select
-        summaries.* exclude (frequency, fitted_on),
+        {{ star_except(['frequency', 'fitted_on'], 'summaries') }},
         summaries.frequency as x,
-        parameters.* exclude (segmentation_name)
+        {{ star_except(['segmentation_name'], 'parameters') }}
     from {{ ref('clv_summaries') }} as summaries
     inner join ({{ clv_parameter_columns(fitted_on) }}) as parameters using (segmentation_name)
     where summaries.fitted_on = '{{ fitted_on }}'

@@ -21,7 +21,7 @@
 {%- set days = clickstream_days_to_update() %}
 {%- if days is not none and days | length > 0 %}
     {%- set session_days_query -%}
-        select distinct cast(event_date as varchar) from {{ ref('int_clickstream_inferred_sessions') }}
+        select distinct cast(event_date as string) from {{ ref('int_clickstream_inferred_sessions') }}
         where session_key in (
             select session_key from {{ ref('int_clickstream_inferred_sessions') }}
             where {{ clickstream_day_filter(days) }}

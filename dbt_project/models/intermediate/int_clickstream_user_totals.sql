@@ -118,7 +118,7 @@ select
     per_user_sessions.* replace (
         greatest(per_user_sessions.partials_built_at, per_user_breadth.items_built_at) as partials_built_at
     ),
-    per_user_breadth.* exclude (user_id, items_built_at)
+    {{ star_except(['user_id', 'items_built_at'], 'per_user_breadth') }}
 
 from per_user_sessions
 inner join per_user_breadth

@@ -22,9 +22,9 @@ accepted as (
 income_statistics as (
 
     select
-        median(income) as income_median,
-        quantile_cont(income, 0.25) as income_q1,
-        quantile_cont(income, 0.75) as income_q3
+        {{ median('income') }} as income_median,
+        {{ quantile_cont('income', 0.25) }} as income_q1,
+        {{ quantile_cont('income', 0.75) }} as income_q3
 
     from accepted
     where income is not null
@@ -34,7 +34,7 @@ income_statistics as (
 flagged as (
 
     select
-        accepted.* exclude (income, is_quarantined, quarantine_reasons),
+        {{ star_except(['income', 'is_quarantined', 'quarantine_reasons'], 'accepted') }},
         coalesce(accepted.income, income_statistics.income_median) as income,
         accepted.income is null as is_income_imputed,
         accepted.birth_year < {{ var('min_plausible_birth_year') }} as is_implausible_birth_year,
@@ -58,16 +58,16 @@ flagged as (
 with_reasons as (
 
     select
-        * exclude (duplicate_of_customer_id),
+        {{ star_except(['duplicate_of_customer_id']) }},
         case
             when duplicate_of_customer_id <> customer_id then duplicate_of_customer_id
         end as duplicate_of_customer_id,
         duplicate_of_customer_id <> customer_id as is_duplicate_profile,
-        list_filter([
+        {% call non_null_array() %}
             case when is_implausible_birth_year then 'implausible_birth_year' end,
             case when is_extreme_income then 'extreme_income' end,
             case when duplicate_of_customer_id <> customer_id then 'duplicate_profile' end
-        ], lambda reason: reason is not null) as fit_exclusion_reasons
+        {% endcall %} as fit_exclusion_reasons
 
     from flagged
 
@@ -75,6 +75,6 @@ with_reasons as (
 
 select
     *,
-    len(fit_exclusion_reasons) > 0 as is_excluded_from_fit
+    {{ array_length('fit_exclusion_reasons') }} > 0 as is_excluded_from_fit
 
 from with_reasons

@@ -29,7 +29,7 @@ checked as (
     select
         customers.*,
         reference_date.as_of_date,
-        list_filter([
+        {% call non_null_array() %}
             case when customer_id is null then 'missing_customer_id' end,
             case when birth_year is null then 'missing_birth_year' end,
             case when enrolled_date is null then 'missing_enrolled_date' end,
@@ -50,7 +50,7 @@ checked as (
             case when {{ flag_columns | join(' not in (0, 1) or ') }} not in (0, 1) then 'invalid_flag_value' end,
             case when birth_year > year(reference_date.as_of_date) then 'birth_year_after_as_of_date' end,
             case when enrolled_date > reference_date.as_of_date then 'enrolled_after_as_of_date' end
-        ], lambda reason: reason is not null) as quarantine_reasons
+        {% endcall %} as quarantine_reasons
 
     from customers
     cross join reference_date
@@ -59,6 +59,6 @@ checked as (
 
 select
     *,
-    len(quarantine_reasons) > 0 as is_quarantined
+    {{ array_length('quarantine_reasons') }} > 0 as is_quarantined
 
 from checked

@@ -40,10 +40,10 @@ service_lookup as (
     from (
         select distinct stock_code
         from lines
-        where stock_code is not null and not regexp_matches(stock_code, '^[0-9]')
+        where stock_code is not null and not {{ regex_search('stock_code', "'^[0-9]'") }}
     ) as codes
     inner join service_codes
-        on regexp_full_match(upper(codes.stock_code), service_codes.stock_code_pattern)
+        on {{ regex_full_match('upper(codes.stock_code)', 'service_codes.stock_code_pattern') }}
     group by codes.stock_code
 
 ),
@@ -53,22 +53,22 @@ checked as (
     select
         lines.*,
         service_lookup.service_category,
-        list_filter([
+        {% call non_null_array() %}
             case when lines.invoice_no is null then 'missing_invoice_no' end,
             case when lines.stock_code is null then 'missing_stock_code' end,
             case when lines.quantity is null then 'missing_quantity' end,
             case when lines.quantity = 0 then 'zero_quantity' end,
             case when lines.unit_price is null then 'missing_unit_price' end,
             case when lines.invoiced_at is null then 'missing_invoice_date' end
-        ], lambda reason: reason is not null) as quarantine_reason_list,
+        {% endcall %} as quarantine_reason_list,
         -- Partitioning on one hash of the eight fields (plus the invoice) is several times faster than on
         -- the eight columns; a 64-bit collision between different lines of one invoice is not a concern.
         row_number() over (
             partition by
-                lines.invoice_no, hash(
-                    lines.stock_code, lines.product_description, lines.quantity,
-                    lines.invoiced_at, lines.unit_price, lines.customer_id, lines.country
-                )
+                lines.invoice_no, {{ row_hash([
+                    'lines.stock_code', 'lines.product_description', 'lines.quantity',
+                    'lines.invoiced_at', 'lines.unit_price', 'lines.customer_id', 'lines.country'
+                ]) }}
             order by lines.line_number
         ) as occurrence
 
@@ -91,10 +91,10 @@ classified as (
         unit_price,
         invoiced_at,
         service_category,
-        array_to_string(quarantine_reason_list, ',') as quarantine_reasons,
-        len(quarantine_reason_list) > 0 as is_quarantined,
+        {{ join_array('quarantine_reason_list', ',') }} as quarantine_reasons,
+        {{ array_length('quarantine_reason_list') }} > 0 as is_quarantined,
         case
-            when len(quarantine_reason_list) > 0 then null
+            when {{ array_length('quarantine_reason_list') }} > 0 then null
             when upper(invoice_no) like 'A%' then 'bad_debt_adjustment'
             when occurrence > 1 then 'duplicate_line'
             when service_category is not null then 'service'

@@ -29,7 +29,7 @@ features as (
 
         -- demographics
         cast(year(as_of_date) - birth_year as integer) as age_years,
-        cast(date_diff('day', enrolled_date, as_of_date) as integer) as tenure_days,
+        cast({{ days_between('enrolled_date', 'as_of_date') }} as integer) as tenure_days,
         cast(income as double) as income,
         education_level,
         lives_with_partner,

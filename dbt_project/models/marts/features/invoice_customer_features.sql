@@ -39,9 +39,9 @@ home_country as (
     -- The country of most of the customer's lines; ties go to the first name alphabetically.
     select
         customer_id,
-        first(country order by line_count desc, country asc) as country
+        country
     from country_counts
-    group by customer_id
+    qualify row_number() over (partition by customer_id order by line_count desc, country asc) = 1
 
 ),
 
@@ -76,18 +76,19 @@ final as (
         per_customer.first_order_date,
         per_customer.last_order_date,
         -- Days as double in every source (clickstream counts fractions of a day): one type per concept.
-        cast(date_diff(
-            'day', coalesce(per_customer.last_order_date, per_customer.last_activity_date),
-            reference_date.as_of_date
-        ) as double) as recency_days,
+        cast({{ days_between(
+            'coalesce(per_customer.last_order_date, per_customer.last_activity_date)', 'reference_date.as_of_date'
+        ) }} as double) as recency_days,
         per_customer.frequency,
         cast(per_customer.net_revenue as double) as monetary,
-        cast(date_diff('day', per_customer.first_activity_date, reference_date.as_of_date) as integer) as tenure_days,
+        cast({{ days_between('per_customer.first_activity_date', 'reference_date.as_of_date') }} as integer)
+            as tenure_days,
         cast(per_customer.gross_revenue as double) as gross_revenue,
         cast(per_customer.returned_revenue as double) as returned_revenue,
-        cast(coalesce(per_customer.gross_revenue / nullif(per_customer.frequency, 0), 0) as double)
+        -- Divided as doubles: decimal division rounds differently on DuckDB and Spark.
+        coalesce(cast(per_customer.gross_revenue as double) / nullif(per_customer.frequency, 0), 0)
             as average_order_value,
-        per_customer.units_bought,
+        cast(per_customer.units_bought as bigint) as units_bought,
         per_customer.distinct_products,
         per_customer.cancelled_invoice_count,
         cast(per_customer.return_rate as double) as return_rate,

@@ -46,7 +46,7 @@ final as (
         cast(scored.r_score as integer) as r_score,
         cast(scored.f_score as integer) as f_score,
         cast(scored.m_score as integer) as m_score,
-        cast(scored.r_score as varchar) || cast(scored.f_score as varchar) || cast(scored.m_score as varchar)
+        cast(scored.r_score as string) || cast(scored.f_score as string) || cast(scored.m_score as string)
             as rfm_cell,
         cast(scored.r_score + scored.f_score + scored.m_score as integer) as rfm_total_score,
         segments.rfm_segment,

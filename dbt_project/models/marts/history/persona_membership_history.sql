@@ -24,7 +24,7 @@ select
     {%- endif %}
     '{{ name }}' as segmentation_name,
     members.model_version,
-    cast(members.{{ entry.entity_key }} as varchar) as entity_key,
+    cast(members.{{ entry.entity_key }} as string) as entity_key,
     members.persona_id,
     members.persona_name,
     members.distance_to_centroid,

@@ -49,7 +49,7 @@ before as (
     select
         new_pairs.previous_run_id,
         new_pairs.run_id,
-        history.* exclude (run_id)
+        {{ star_except(['run_id'], 'history') }}
     from new_pairs
     inner join history
         on history.segmentation_name = new_pairs.segmentation_name

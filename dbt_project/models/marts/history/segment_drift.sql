@@ -71,7 +71,7 @@ fit_shares as (
     select
         segmentation_name,
         feature_name,
-        coalesce(category_value, cast(input_index as varchar)) as bin,
+        coalesce(category_value, cast(input_index as string)) as bin,
         value as fit_share
     from fit_distribution
     where item = 'share'
@@ -102,7 +102,7 @@ current_bins_{{ name }} as (
         '{{ feature }}' as feature_name,
         -- bin b holds edges[b-1] < v <= edges[b]: the number of edges below the value
         cast(
-            len(list_filter(edges.bin_edges, lambda edge: edge < cast(eligible.{{ feature }} as double))) as varchar
+            len(list_filter(edges.bin_edges, lambda edge: edge < cast(eligible.{{ feature }} as double))) as string
         ) as bin,
         count(*) as bin_rows
     from eligible_{{ name }} as eligible
@@ -119,7 +119,7 @@ current_bins_{{ name }} as (
     select
         '{{ name }}' as segmentation_name,
         '{{ feature }}' as feature_name,
-        coalesce(cast({{ feature }} as varchar), '(missing)') as bin,
+        coalesce(cast({{ feature }} as string), '(missing)') as bin,
         count(*) as bin_rows
     from eligible_{{ name }}
     group by all

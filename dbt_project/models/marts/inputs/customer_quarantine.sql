@@ -13,8 +13,8 @@ quarantined as (
 
     select
         customer_id,
-        array_to_string(quarantine_reasons, ',') as quarantine_reasons,
-        len(quarantine_reasons) as quarantine_reason_count,
+        {{ join_array('quarantine_reasons', ',') }} as quarantine_reasons,
+        {{ array_length('quarantine_reasons') }} as quarantine_reason_count,
         as_of_date,
         education_raw,
         marital_status_raw,

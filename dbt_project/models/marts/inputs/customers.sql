@@ -49,7 +49,7 @@ final as (
         is_duplicate_profile,
         duplicate_of_customer_id,
         is_excluded_from_fit,
-        array_to_string(fit_exclusion_reasons, ',') as fit_exclusion_reasons
+        {{ join_array('fit_exclusion_reasons', ',') }} as fit_exclusion_reasons
 
     from customers
 

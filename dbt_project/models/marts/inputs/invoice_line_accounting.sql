@@ -31,7 +31,7 @@ select
     is_used_in_customer_features,
     line_count,
     line_count / sum(line_count) over () as line_share,
-    round(revenue, 2) as revenue
+    cast(round(revenue, 2) as decimal(38, 2)) as revenue
 
 from counted
 order by line_category, has_customer

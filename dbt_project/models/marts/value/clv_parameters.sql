@@ -1,12 +1,12 @@
 {#- The fitted value models (clv_fits, the Python fit) with their contract: see the model's YAML. -#}
 
 select
-    cast(segmentation_name as varchar) as segmentation_name,
-    cast(fitted_on as varchar) as fitted_on,
-    cast(model as varchar) as model,
-    cast(parameter as varchar) as parameter,
+    cast(segmentation_name as string) as segmentation_name,
+    cast(fitted_on as string) as fitted_on,
+    cast(model as string) as model,
+    cast(parameter as string) as parameter,
     cast(value as double) as value,
-    cast(time_unit as varchar) as time_unit,
+    cast(time_unit as string) as time_unit,
     cast(time_unit_days as integer) as time_unit_days,
     cast(calibration_end_date as date) as calibration_end_date,
     cast(observation_end_date as date) as observation_end_date,

@@ -69,7 +69,7 @@ checked as (
 )
 
 select
-    * exclude (problems),
+    {{ star_except(['problems']) }},
     len(list_filter(problems, lambda problem: problem is not null)) = 0 as is_sufficient,
     case
         when len(list_filter(problems, lambda problem: problem is not null)) = 0

@@ -44,14 +44,14 @@ grouped as (
     select
         segmentation_name,
         least(x, 7) as group_order,
-        case when x >= 7 then '7+' else cast(x as varchar) end as calibration_repeat_purchases,
+        case when x >= 7 then '7+' else cast(x as string) end as calibration_repeat_purchases,
         count(*) as customers,
         sum(holdout_purchases) as actual_repeat_purchases,
         {{ exact_sum('expected_purchases') }} as predicted_repeat_purchases,
         any_value(calibration_end_date) as calibration_end_date,
         any_value(observation_end_date) as observation_end_date
     from customers
-    group by segmentation_name, least(x, 7), case when x >= 7 then '7+' else cast(x as varchar) end
+    group by segmentation_name, least(x, 7), case when x >= 7 then '7+' else cast(x as string) end
 
     union all
 

@@ -90,7 +90,7 @@ scored as (
 valued as (
 
     select
-        * exclude (discounted_purchases),
+        {{ star_except(['discounted_purchases']) }},
         1 - probability_alive as churn_risk,
         discounted_purchases * expected_order_value as predicted_clv
     from scored

@@ -27,7 +27,7 @@ select
     user_session,
     -- Only for quarantined events (null otherwise); DuckDB computes them only for the rows a query keeps.
     -- The time as written when it could not be read, else the UTC time read from it.
-    case when {{ clickstream_event_is_quarantined() }} then coalesce(event_time_raw, cast(event_at as varchar)) end
+    case when {{ clickstream_event_is_quarantined() }} then coalesce(event_time_raw, cast(event_at as string)) end
         as event_time_raw,
     case
         when {{ clickstream_event_is_quarantined() }}

@@ -5,11 +5,11 @@ with
 
 source as (
 
-    -- DuckDB keeps the file's row order (preserve_insertion_order), so line_number is the data line of
-    -- the file (1 = first line after the header): stable across builds of the same file.
+    -- line_number is the data line of the file (1 = first line after the header): stable across builds of
+    -- the same file (macro file_line_number says how each engine keeps the file's order).
     select
         *,
-        row_number() over () as line_number
+        {{ file_line_number() }} as line_number
     from {{ source('online_retail', 'invoice_lines') }}
 
 ),
