@@ -33,9 +33,11 @@
   {{ return('') }}
 {% endmacro %}
 
-{#- An input path as Spark's table location: relative paths resolve against the working directory (the
-    repo root, where dbt runs), as they do on DuckDB. -#}
+{#- An input path as Spark's table location. Spark resolves a relative location against its warehouse,
+    not the working directory, so a relative path is made absolute against the working directory of the
+    Spark driver, which is dbt's (as DuckDB resolves it). -#}
 {% macro spark_file_location(path) %}
   {% if path.startswith('/') or ':' in path.split('/')[0] %}{{ return(path) }}{% endif %}
-  {{ return('file://' ~ env_var('PWD', '.') ~ '/' ~ path) }}
+  {% set working_directory = run_query("select reflect('java.lang.System', 'getProperty', 'user.dir')").rows[0][0] %}
+  {{ return('file://' ~ working_directory ~ '/' ~ path) }}
 {% endmacro %}

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import BUNDLED_CUSTOMERS, BUNDLED_INVOICES, Build, customers_with
+from tests.conftest import BUNDLED_CUSTOMERS, BUNDLED_INVOICES, ROOT, Build, customers_with
 
 # The input, staging, intermediate and feature models of both file sources, their seeds and their tests.
 SELECTION = [
@@ -60,7 +60,11 @@ def selective_build(build: Build, *target: str, dbt_vars: dict | None = None) ->
 
 @pytest.fixture(scope="module")
 def spark_build(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
-    result = selective_build(SparkBuild(tmp_path_factory.mktemp("spark")), "--target", "spark")
+    # The customer file by the relative path of the default var: resolved against dbt's working directory
+    # (the repo root) on Spark as on DuckDB.
+    relative_customers = str(BUNDLED_CUSTOMERS.relative_to(ROOT))
+    build = SparkBuild(tmp_path_factory.mktemp("spark"))
+    result = selective_build(build, "--target", "spark", dbt_vars={"customers_file": relative_customers})
     assert result.returncode == 0, result.output[-6000:]
     return result
 
