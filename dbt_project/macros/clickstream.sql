@@ -13,8 +13,8 @@
     reason applies to it. -#}
 {% macro clickstream_quarantine_reason_list() -%}
     case
-        when landing_error is not null then string_split(landing_error, ',')
-        else list_filter([
+        when landing_error is not null then {{ split_text('landing_error', ',') }}
+        else {% call non_null_array() %}
             case when event_at is null then 'unparseable_event_time' end,
             case when event_type is null or event_type not in ('view', 'cart', 'remove_from_cart', 'purchase')
                     then 'unknown_event_type'
@@ -26,7 +26,7 @@
             case when category_id_raw is not null then 'unparseable_category_id' end,
             case when price_raw is not null then 'unparseable_price' end,
             case when price < 0 then 'negative_price' end
-        ], lambda reason: reason is not null)
+        {% endcall %}
     end
 {%- endmacro %}
 
@@ -118,7 +118,8 @@
     in its *_raw column. Lines already landed (same file and line) are skipped, so running it twice adds
     nothing. -#}
 {% macro land_clickstream_rejects() -%}
-    {%- if not execute -%}
+    {#- On Spark the landing model lands such lines itself (_corrupt_record). -#}
+    {%- if not execute or target.type == 'spark' -%}
         {{ return('select 1') }}
     {%- endif -%}
     {%- set found = run_query(
@@ -171,4 +172,11 @@
         {%- do run_query(insert) -%}
     {%- endif -%}
     select 1
+{%- endmacro %}
+
+{#- How the clickstream's partial aggregates are kept: incremental by day or user (delete+insert) on DuckDB;
+    rebuilt in full on Spark, whose Parquet tables have no delete+insert (dbt-spark's insert_overwrite by an
+    event_date partition would be the incremental form there; docs/spark.md). -#}
+{% macro clickstream_partial_materialization() -%}
+    {{- return('table' if target.type == 'spark' else 'incremental') -}}
 {%- endmacro %}

@@ -61,8 +61,11 @@
 {%- endmacro %}
 
 {% macro spark__ordered_string_agg(value, order_by, separator) -%}
+  {#- Null when there is no value, as string_agg is (array_join of nothing is ''). -#}
+  case when count({{ value }}) > 0 then
   array_join(transform(array_sort(collect_list(struct({{ order_by }} as sort_key, {{ value }} as value))),
       item -> item.value), '{{ separator }}')
+  end
 {%- endmacro %}
 
 {% macro spark__format_one_decimal(expression) -%}
@@ -91,7 +94,7 @@
 {%- endmacro %}
 
 {% macro spark__days_between(start, finish) -%}
-  datediff(cast({{ finish }} as date), cast({{ start }} as date))
+  cast(datediff(cast({{ finish }} as date), cast({{ start }} as date)) as bigint)
 {%- endmacro %}
 
 {#- The given items (SQL expressions, one per line of the call block, comma-separated) as an array without
@@ -311,4 +314,196 @@
 
 {% macro spark__star_except(columns, alias) -%}
   {{ alias ~ '.' if alias }}* except ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#- A text split on a (literal) separator into an array. -#}
+{% macro split_text(text, separator) -%}
+  {{ return(adapter.dispatch('split_text', 'smartcart')(text, separator)) }}
+{%- endmacro %}
+
+{% macro default__split_text(text, separator) -%}
+  string_split({{ text }}, {{ sql_string(separator) }})
+{%- endmacro %}
+
+{% macro spark__split_text(text, separator) -%}
+  {#- Spark's split takes a regular expression: the separator is quoted as a literal. -#}
+  split({{ text }}, {{ sql_string('\\Q' ~ separator ~ '\\E') }})
+{%- endmacro %}
+
+{#- ISO day of the week of a date or timestamp: 1 (Monday) to 7 (Sunday). -#}
+{% macro iso_day_of_week(value) -%}
+  {{ return(adapter.dispatch('iso_day_of_week', 'smartcart')(value)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(value) -%}
+  isodow({{ value }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(value) -%}
+  extract(dayofweek_iso from {{ value }})
+{%- endmacro %}
+
+{#- A timestamp as text in a strptime format (translated to a Java pattern on Spark). -#}
+{% macro format_timestamp(value, strptime_format) -%}
+  {{ return(adapter.dispatch('format_timestamp', 'smartcart')(value, strptime_format)) }}
+{%- endmacro %}
+
+{% macro default__format_timestamp(value, strptime_format) -%}
+  strftime({{ value }}, {{ sql_string(strptime_format) }})
+{%- endmacro %}
+
+{% macro spark__format_timestamp(value, strptime_format) -%}
+  date_format({{ value }}, {{ sql_string(java_datetime_pattern(strptime_format)) }})
+{%- endmacro %}
+
+{#- One row per element of an array, in a select list (a set-returning function). -#}
+{% macro unnest_array(array) -%}
+  {{ return(adapter.dispatch('unnest_array', 'smartcart')(array)) }}
+{%- endmacro %}
+
+{% macro default__unnest_array(array) -%}
+  unnest({{ array }})
+{%- endmacro %}
+
+{% macro spark__unnest_array(array) -%}
+  explode({{ array }})
+{%- endmacro %}
+
+{#- An array without its null elements. -#}
+{% macro drop_nulls(array) -%}
+  {{ return(adapter.dispatch('drop_nulls', 'smartcart')(array)) }}
+{%- endmacro %}
+
+{% macro default__drop_nulls(array) -%}
+  list_filter({{ array }}, lambda item: item is not null)
+{%- endmacro %}
+
+{% macro spark__drop_nulls(array) -%}
+  filter({{ array }}, item -> item is not null)
+{%- endmacro %}
+
+{#- How many elements of an array are below a value. -#}
+{% macro count_elements_below(array, value) -%}
+  {{ return(adapter.dispatch('count_elements_below', 'smartcart')(array, value)) }}
+{%- endmacro %}
+
+{% macro default__count_elements_below(array, value) -%}
+  len(list_filter({{ array }}, lambda element: element < {{ value }}))
+{%- endmacro %}
+
+{% macro spark__count_elements_below(array, value) -%}
+  cast(size(filter({{ array }}, element -> element < {{ value }})) as bigint)
+{%- endmacro %}
+
+{#- The values of a group as an array, in the order of a key (an aggregate). -#}
+{% macro ordered_array_agg(value, order_by) -%}
+  {{ return(adapter.dispatch('ordered_array_agg', 'smartcart')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__ordered_array_agg(value, order_by) -%}
+  list({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_array_agg(value, order_by) -%}
+  transform(array_sort(collect_list(struct({{ order_by }} as sort_key, {{ value }} as value))), item -> item.value)
+{%- endmacro %}
+
+{#- One row per whole number from start up to, not including, stop (none when stop <= start), in a select
+    list (a set-returning function). -#}
+{% macro integer_series(start, stop) -%}
+  {{ return(adapter.dispatch('integer_series', 'smartcart')(start, stop)) }}
+{%- endmacro %}
+
+{% macro default__integer_series(start, stop) -%}
+  unnest(range(cast({{ start }} as bigint), cast({{ stop }} as bigint)))
+{%- endmacro %}
+
+{% macro spark__integer_series(start, stop) -%}
+  {#- sequence() includes its end and counts down when the end is below the start: cut to the length. -#}
+  explode(slice(sequence(cast({{ start }} as bigint), greatest(cast({{ start }} as bigint), cast({{ stop }} as bigint) - 1)),
+      1, cast(greatest(cast({{ stop }} as bigint) - cast({{ start }} as bigint), 0) as int)))
+{%- endmacro %}
+
+{#- One row per day from start to end, both included (dates), in a select list. -#}
+{% macro day_series(start, finish) -%}
+  {{ return(adapter.dispatch('day_series', 'smartcart')(start, finish)) }}
+{%- endmacro %}
+
+{% macro default__day_series(start, finish) -%}
+  unnest(range({{ start }}, {{ finish }} + interval 1 day, interval 1 day))
+{%- endmacro %}
+
+{% macro spark__day_series(start, finish) -%}
+  explode(sequence({{ start }}, {{ finish }}, interval 1 day))
+{%- endmacro %}
+
+{#- Whole calendar months from one month to another (month boundaries crossed). -#}
+{% macro months_between(start, finish) -%}
+  ((year({{ finish }}) * 12 + month({{ finish }})) - (year({{ start }}) * 12 + month({{ start }})))
+{%- endmacro %}
+
+{#- log |Gamma(x)|, for x > 0 and for x in (-1, 0) (the value models' hypergeometric series need both). -#}
+{% macro log_abs_gamma(x) -%}
+  {{ return(adapter.dispatch('log_abs_gamma', 'smartcart')(x)) }}
+{%- endmacro %}
+
+{% macro default__log_abs_gamma(x) -%}
+  lgamma({{ x }})
+{%- endmacro %}
+
+{% macro spark__log_abs_gamma(x) -%}
+  {#- Spark SQL has no lgamma: Apache Commons Math's logGamma, which Spark ships, through reflect (text to
+      double is exact: Java writes the shortest text that reads back as the same double). It is defined
+      for x > 0; below, Gamma(x) = Gamma(x + 1) / x. -#}
+  case
+    when {{ x }} > 0
+      then cast(reflect('org.apache.commons.math3.special.Gamma', 'logGamma', cast({{ x }} as double)) as double)
+    else cast(reflect('org.apache.commons.math3.special.Gamma', 'logGamma', cast({{ x }} + 1 as double)) as double)
+      - ln(abs({{ x }}))
+  end
+{%- endmacro %}
+
+{#- Delete the rows of a table that match a condition, now (run_query; returns nothing). -#}
+{% macro delete_rows(relation, condition) -%}
+  {{ return(adapter.dispatch('delete_rows', 'smartcart')(relation, condition)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows(relation, condition) -%}
+  {% do run_query('delete from ' ~ relation ~ ' where ' ~ condition) %}
+{%- endmacro %}
+
+{% macro spark__delete_rows(relation, condition) -%}
+  {#- Parquet tables take no DELETE (Delta would): the kept rows are written aside and back. -#}
+  {% do rewrite_rows(relation, 'select * from ' ~ relation ~ ' where not coalesce(' ~ condition ~ ', false)') %}
+{%- endmacro %}
+
+{#- Set one column to a value (a SQL expression) in the rows that match a condition, now. -#}
+{% macro update_rows(relation, column, value, condition) -%}
+  {{ return(adapter.dispatch('update_rows', 'smartcart')(relation, column, value, condition)) }}
+{%- endmacro %}
+
+{% macro default__update_rows(relation, column, value, condition) -%}
+  {% do run_query('update ' ~ relation ~ ' set ' ~ column ~ ' = ' ~ value ~ ' where ' ~ condition) %}
+{%- endmacro %}
+
+{% macro spark__update_rows(relation, column, value, condition) -%}
+  {% set names = [] %}
+  {% for existing in adapter.get_columns_in_relation(relation) %}
+    {% if existing.name | lower == column | lower %}
+      {% do names.append('case when coalesce(' ~ condition ~ ', false) then ' ~ value ~ ' else ' ~ existing.name ~ ' end as ' ~ existing.name) %}
+    {% else %}
+      {% do names.append(existing.name) %}
+    {% endif %}
+  {% endfor %}
+  {% do rewrite_rows(relation, 'select ' ~ names | join(', ') ~ ' from ' ~ relation) %}
+{%- endmacro %}
+
+{#- Spark: replace a Parquet table's rows with a query over the table itself. Spark will not overwrite a
+    table while reading it, so the rows go to a scratch table first. -#}
+{% macro rewrite_rows(relation, query) -%}
+  {% set scratch = relation.incorporate(path={'identifier': relation.identifier ~ '__rewrite'}) %}
+  {% do run_query('drop table if exists ' ~ scratch) %}
+  {% do run_query('create table ' ~ scratch ~ ' using parquet as ' ~ query) %}
+  {% do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ scratch) %}
+  {% do run_query('drop table ' ~ scratch) %}
 {%- endmacro %}

@@ -8,8 +8,8 @@
   {%- if keep < 1 -%}
     {{ exceptions.raise_compiler_error("var history_keep_runs must be null or a whole number >= 1, got " ~ keep) }}
   {%- endif -%}
-  delete from {{ relation }}
-  where (segmentation_name, run_id) not in (
+  {%- set condition -%}
+(segmentation_name, run_id) not in (
       select segmentation_name, run_id
       from (
           select
@@ -20,6 +20,10 @@
       )
       where recency_rank < {{ keep }}
   )
+  {%- endset -%}
+  {#- Deleted here (delete_rows: Parquet tables on Spark take no DELETE); the hook itself runs nothing. -#}
+  {%- do delete_rows(relation, condition) -%}
+  select 1
 {% endmacro %}
 
 {#- A threshold of the drift rule (var drift_thresholds); a misspelt or missing key stops the build. -#}

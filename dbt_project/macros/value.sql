@@ -24,15 +24,15 @@
         select
             {{ keys | join(', ') }},
             case when n > 0 and hg_c < 0 then -1 else 1 end as term_sign,
-            log_constant + lgamma(hg_a + n) + lgamma(hg_b + n) - lgamma(hg_c + n) - lgamma(n + 1)
+            log_constant + {{ log_abs_gamma("hg_a + n") }} + {{ log_abs_gamma("hg_b + n") }} - {{ log_abs_gamma("hg_c + n") }} - {{ log_abs_gamma("n + 1") }}
             + case when n = 0 then 0 else n * hg_log_z end as log_term
         from (
             -- One row per term; what does not depend on n is computed once per row before.
-            select *, unnest(range(0, cast(term_count as bigint))) as n
+            select *, {{ integer_series(0, 'term_count') }} as n
             from (
                 select
                     *,
-                    log_factor_value - lgamma(hg_a) - lgamma(hg_b) + lgamma(hg_c) as log_constant,
+                    log_factor_value - {{ log_abs_gamma("hg_a") }} - {{ log_abs_gamma("hg_b") }} + {{ log_abs_gamma("hg_c") }} as log_constant,
                     case when hg_z <= 0 then null else ln(hg_z) end as hg_log_z,
                     case
                         when hg_z <= 0 then 1

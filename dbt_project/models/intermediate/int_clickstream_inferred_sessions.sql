@@ -26,7 +26,8 @@ gaps as (
     select
         user_id,
         event_at,
-        date_diff('second', lag(event_at) over (partition by user_id order by event_at), event_at) / 60.0
+        {{ seconds_between('lag(event_at) over (partition by user_id order by event_at)', 'event_at') }}
+        / cast(60 as double)
             as gap_minutes
     from events
 
@@ -47,5 +48,5 @@ select
     user_id,
     event_at,
     cast(event_at as date) as event_date,
-    'inferred-' || user_id || '-' || strftime(session_started_at, '%Y%m%dT%H%M%S.%f') as session_key
+    'inferred-' || user_id || '-' || {{ format_timestamp('session_started_at', '%Y%m%dT%H%M%S.%f') }} as session_key
 from starts

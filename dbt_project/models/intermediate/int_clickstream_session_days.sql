@@ -16,7 +16,9 @@
   - distinct products, categories and brands are counted from int_clickstream_user_day_items.
   A full refresh and an incremental build give the same rows (tests/integration/test_clickstream_incremental.py).
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+{{ config(
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date'
+) }}
 
 {%- set days = clickstream_days_to_update() %}
 {%- if days is not none and days | length > 0 %}
@@ -89,15 +91,17 @@ select
     count(*) filter (where sessioned.event_type = 'cart') as cart_count,
     count(*) filter (where sessioned.event_type = 'remove_from_cart') as remove_count,
     count(*) filter (where sessioned.event_type = 'purchase') as purchase_count,
-    sum(sessioned.price_exact) filter (where sessioned.event_type = 'purchase') as purchase_revenue,
-    sum(sessioned.price_exact) filter (where sessioned.event_type = 'view') as viewed_price_sum,
+    -- Sums of decimals typed alike on both engines (Spark would widen them less).
+    cast(sum(sessioned.price_exact) filter (where sessioned.event_type = 'purchase') as decimal(38, 2))
+        as purchase_revenue,
+    cast(sum(sessioned.price_exact) filter (where sessioned.event_type = 'view') as decimal(38, 2)) as viewed_price_sum,
     count(sessioned.price_exact) filter (where sessioned.event_type = 'view') as viewed_prices,
     count(sessioned.price_exact) filter (where sessioned.event_type = 'purchase') as bought_prices,
     count(*) filter (where hour(sessioned.event_at) < 6) as night_events,
     count(*) filter (where hour(sessioned.event_at) >= 6 and hour(sessioned.event_at) < 12) as morning_events,
     count(*) filter (where hour(sessioned.event_at) >= 12 and hour(sessioned.event_at) < 18) as afternoon_events,
     count(*) filter (where hour(sessioned.event_at) >= 18) as evening_events,
-    count(*) filter (where isodow(sessioned.event_at) >= 6) as weekend_events,
+    count(*) filter (where {{ iso_day_of_week('sessioned.event_at') }} >= 6) as weekend_events,
     -- What the day was built from: a later build rebuilds the day when its landed count differs.
     any_value(landed_days.day_landed_events) as day_landed_events,
     -- When the day was (re)built: int_clickstream_user_totals updates the users of rows newer than its last build.

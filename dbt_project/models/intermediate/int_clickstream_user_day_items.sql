@@ -3,7 +3,9 @@
   usable events. Distinct counts do not add up across days, so the user features count distinct values over
   these rows: exact, and far fewer rows than events. Incremental by day like int_clickstream_session_days.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+{{ config(
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date'
+) }}
 
 {%- set days = clickstream_days_to_update() %}
 

@@ -6,7 +6,9 @@
   last build (built_at), from all of their partial rows, so a new day costs the users active in it.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='user_id') }}
+{{ config(
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id'
+) }}
 
 with
 
@@ -85,8 +87,9 @@ per_user_sessions as (
         cast(sum(remove_count) as bigint) as remove_count,
         cast(sum(purchase_count) as bigint) as purchase_count,
         coalesce(sum(purchase_revenue), 0) as purchase_revenue,
-        sum(viewed_price_sum) / nullif(sum(viewed_prices), 0) as avg_price_viewed,
-        sum(purchase_revenue) / nullif(sum(bought_prices), 0) as avg_price_bought,
+        -- Divided as doubles: decimal division rounds differently on DuckDB and Spark.
+        cast(sum(viewed_price_sum) as double) / nullif(sum(viewed_prices), 0) as avg_price_viewed,
+        cast(sum(purchase_revenue) as double) / nullif(sum(bought_prices), 0) as avg_price_bought,
         cast(sum(night_events) as bigint) as night_events,
         cast(sum(morning_events) as bigint) as morning_events,
         cast(sum(afternoon_events) as bigint) as afternoon_events,
@@ -115,9 +118,8 @@ per_user_breadth as (
 )
 
 select
-    per_user_sessions.* replace (
-        greatest(per_user_sessions.partials_built_at, per_user_breadth.items_built_at) as partials_built_at
-    ),
+    {{ star_except(['partials_built_at'], 'per_user_sessions') }},
+    greatest(per_user_sessions.partials_built_at, per_user_breadth.items_built_at) as partials_built_at,
     {{ star_except(['user_id', 'items_built_at'], 'per_user_breadth') }}
 
 from per_user_sessions

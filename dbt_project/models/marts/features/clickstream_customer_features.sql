@@ -41,7 +41,7 @@ final as (
         cast(reference_time.as_of_at as date) as as_of_date,
         per_user.first_event_at,
         per_user.last_event_at,
-        greatest(date_diff('second', per_user.last_event_at, reference_time.as_of_at), 0) / 86400.0
+        greatest({{ seconds_between('per_user.last_event_at', 'reference_time.as_of_at') }}, 0) / cast(86400 as double)
             as recency_days,
         per_user.session_count,
         per_user.active_days,

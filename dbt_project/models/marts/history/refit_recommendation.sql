@@ -46,9 +46,10 @@ summarised as (
         any_value(run_id) as run_id,
         any_value(model_version) as model_version,
         count(*) filter (where is_flagged) as flagged_figures,
-        string_agg(description, '; ' order by metric, subject) filter (where is_flagged) as flagged_reasons,
+        {{ ordered_string_agg('case when is_flagged then description end', 'metric, subject', '; ') }}
+            as flagged_reasons,
         max(drift_value) filter (where metric = 'input_psi') as largest_input_psi,
-        arg_max(subject, drift_value) filter (where metric = 'input_psi') as largest_psi_input,
+        max_by(subject, drift_value) filter (where metric = 'input_psi') as largest_psi_input,
         max(abs(drift_value)) filter (where metric = 'persona_share_change') as largest_share_change
     from described
     group by segmentation_name

@@ -102,12 +102,12 @@ current_bins_{{ name }} as (
         '{{ feature }}' as feature_name,
         -- bin b holds edges[b-1] < v <= edges[b]: the number of edges below the value
         cast(
-            len(list_filter(edges.bin_edges, lambda edge: edge < cast(eligible.{{ feature }} as double))) as string
+            {{ count_elements_below('edges.bin_edges', 'cast(eligible.' ~ feature ~ ' as double)') }} as string
         ) as bin,
         count(*) as bin_rows
     from eligible_{{ name }} as eligible
     cross join (
-        select list(value order by input_index) as bin_edges
+        select {{ ordered_array_agg('value', 'input_index') }} as bin_edges
         from fit_distribution
         where segmentation_name = '{{ name }}' and feature_name = '{{ feature }}' and item = 'bin_upper'
             and value is not null

@@ -33,7 +33,7 @@ select
     customer_count,
     customer_count / sum(customer_count) over (partition by persona_name) as share_of_persona,
     customer_count / sum(customer_count) over (partition by rfm_segment) as share_of_rfm_segment,
-    round(net_revenue, 2) as net_revenue
+    cast(round(net_revenue, 2) as decimal(38, 2)) as net_revenue
 
 from crossed
 order by persona_name asc, customer_count desc, rfm_segment asc

@@ -67,7 +67,8 @@ checked_{{ name }} as (
         '{{ name }}' as segmentation_name,
         span_{{ name }}.first_observed_at,
         span_{{ name }}.last_observed_at,
-        {{ seconds_between('span_' ~ name ~ '.first_observed_at', 'span_' ~ name ~ '.last_observed_at') }} / 86400.0
+        {{ seconds_between('span_' ~ name ~ '.first_observed_at', 'span_' ~ name ~ '.last_observed_at') }}
+        / cast(86400 as double)
             as span_days,
         features_{{ name }}.entities,
         features_{{ name }}.fit_entities,
@@ -154,9 +155,9 @@ select
     supported_varying_inputs,
     model_inputs,
     max_supported_k,
-    coalesce(array_to_string(list_filter(problem_list, lambda problem: problem is not null), '; '), '') as problems,
-    coalesce(array_to_string(list_filter(warning_list, lambda warning: warning is not null), '; '), '') as warnings,
-    len(list_filter(problem_list, lambda problem: problem is not null)) = 0 as is_sufficient,
+    coalesce({{ join_array(drop_nulls('problem_list'), '; ') }}, '') as problems,
+    coalesce({{ join_array(drop_nulls('warning_list'), '; ') }}, '') as warnings,
+    {{ array_length(drop_nulls('problem_list')) }} = 0 as is_sufficient,
     {{ var('allow_insufficient_data') }} as is_insufficiency_allowed
 
 from assessed

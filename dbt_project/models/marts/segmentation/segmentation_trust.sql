@@ -96,11 +96,11 @@ select
                 || {{ format_number('min_bootstrap_jaccard', 2) }}
                 || '); act on the profiles, expect customers near a border to move.'
         else 'Weak segments: the data shows no clear groups ('
-            || array_to_string(list_filter({{ array_of([
+            || {{ join_array(drop_nulls(array_of([
                 "case when silhouette < 0.25 then 'silhouette ' || " ~ format_number('silhouette', 2) ~ " || ' is below 0.25' end",
-                "case when min_bootstrap_jaccard < 0.6 then 'a persona''s bootstrap Jaccard is ' || " ~ format_number('min_bootstrap_jaccard', 2) ~ " end",
+                "case when min_bootstrap_jaccard < 0.6 then " ~ sql_string("a persona's bootstrap Jaccard is ") ~ " || " ~ format_number('min_bootstrap_jaccard', 2) ~ " end",
                 "case when hdbscan_noise_share >= 0.9 then 'HDBSCAN calls ' || " ~ format_number('100 * hdbscan_noise_share', 0) ~ " || '% of the points noise' end",
-            ]) }}, lambda reason: reason is not null), '; ')
+            ])), '; ') }}
             || '). Treat the personas as a convenient split of a continuum, not as distinct kinds of customers.'
     end
     || case when data_warnings <> '' then ' Data limits: ' || data_warnings || '.' else '' end as verdict

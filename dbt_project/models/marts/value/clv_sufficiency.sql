@@ -70,12 +70,12 @@ checked as (
 
 select
     {{ star_except(['problems']) }},
-    len(list_filter(problems, lambda problem: problem is not null)) = 0 as is_sufficient,
+    {{ array_length(drop_nulls('problems')) }} = 0 as is_sufficient,
     case
-        when len(list_filter(problems, lambda problem: problem is not null)) = 0
+        when {{ array_length(drop_nulls('problems')) }} = 0
             then 'enough history for customer value: ' || observed_days || ' days, '
                 || {{ format_number('100 * repeat_share', 0) }} || '% repeat customers'
         else 'no customer value figures: '
-            || array_to_string(list_filter(problems, lambda problem: problem is not null), '; ')
+            || {{ join_array(drop_nulls('problems'), '; ') }}
     end as message
 from checked

@@ -52,7 +52,7 @@ per_customer as (
         -- Summed as decimals (the day revenues are sums of 4-place decimals): a sum of doubles depends on the
         -- order the threads add them in, and the build must give the same figures bit for bit.
         cast(sum(cast(revenue as decimal(18, 4))) filter (where not is_holdout) as double) as revenue,
-        arg_min(revenue, purchase_date) filter (where not is_holdout) as first_day_revenue,
+        min_by(revenue, purchase_date) filter (where not is_holdout) as first_day_revenue,
         count(*) filter (where is_holdout) as holdout_purchases
     from periods
     group by segmentation_name, fitted_on, customer_id
@@ -66,8 +66,8 @@ select
     first_purchase_date,
     last_purchase_date,
     cast(purchase_days - 1 as bigint) as frequency,
-    date_diff('day', first_purchase_date, last_purchase_date) / 7.0 as recency,
-    date_diff('day', first_purchase_date, period_end_date) / 7.0 as age,
+    {{ days_between('first_purchase_date', 'last_purchase_date') }} / cast(7 as double) as recency,
+    {{ days_between('first_purchase_date', 'period_end_date') }} / cast(7 as double) as age,
     case when purchase_days > 1 then (revenue - first_day_revenue) / (purchase_days - 1) end as mean_repeat_spend,
     revenue as period_revenue,
     cast(holdout_purchases as bigint) as holdout_purchases,

@@ -27,14 +27,18 @@ calibration_customers as (
 weeks as (
 
     select
-        parameters.*,
-        week,
-        least(windows.first_purchase_date + cast(7 * week as integer), parameters.observation_end_date) as week_end_date
-    from parameters
-    inner join {{ ref('value_observation_windows') }} as windows using (segmentation_name)
-    cross join lateral (
-        select unnest(range(1, cast(ceil(windows.observed_days / 7.0) as bigint) + 1)) as week
-    ) as weeks
+        {{ star_except(['window_first_purchase_date'], 'numbered') }},
+        least(numbered.window_first_purchase_date + cast(7 * numbered.week as integer), numbered.observation_end_date)
+            as week_end_date
+    from (
+        select
+            parameters.*,
+            windows.first_purchase_date as window_first_purchase_date,
+            {{ integer_series(1, 'cast(ceil(windows.observed_days / cast(7 as double)) as bigint) + 1') }} as week
+        from parameters
+        inner join {{ ref('value_observation_windows') }} as windows
+            on parameters.segmentation_name = windows.segmentation_name
+    ) as numbered
 
 ),
 
@@ -59,7 +63,7 @@ week_cohorts as (
         weeks.segmentation_name,
         weeks.week,
         cohorts.customers,
-        date_diff('day', cohorts.first_purchase_date, weeks.week_end_date) as elapsed_days,
+        {{ days_between('cohorts.first_purchase_date', 'weeks.week_end_date') }} as elapsed_days,
         weeks.r,
         weeks.alpha,
         weeks.a,
@@ -75,7 +79,7 @@ elapsed as (
 
     select
         *,
-        elapsed_days / 7.0 as t
+        elapsed_days / cast(7 as double) as t
     from (
         select distinct
             segmentation_name,
@@ -113,7 +117,7 @@ repeat_purchases_by_week as (
 
     select
         purchase_days.segmentation_name,
-        cast(floor(date_diff('day', windows.first_purchase_date, purchase_days.purchase_date) / 7) as bigint) + 1
+        cast(floor({{ days_between('windows.first_purchase_date', 'purchase_days.purchase_date') }} / 7) as bigint) + 1
             as week,
         count(*) as repeat_purchases
     from {{ ref('value_purchase_days') }} as purchase_days

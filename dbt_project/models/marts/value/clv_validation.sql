@@ -12,7 +12,7 @@ calibration as (
 
     select
         *,
-        date_diff('day', calibration_end_date, observation_end_date) / 7.0 as t
+        {{ days_between('calibration_end_date', 'observation_end_date') }} / cast(7 as double) as t
     from ({{ clv_fit_customers('calibration') }})
 
 ),
@@ -76,7 +76,7 @@ select
     cast(grouped.customers as bigint) as customers,
     grouped.calibration_end_date,
     grouped.observation_end_date,
-    date_diff('day', grouped.calibration_end_date, grouped.observation_end_date) as holdout_days,
+    {{ days_between('grouped.calibration_end_date', 'grouped.observation_end_date') }} as holdout_days,
     cast(grouped.actual_repeat_purchases as bigint) as actual_repeat_purchases,
     grouped.predicted_repeat_purchases,
     grouped.actual_repeat_purchases / grouped.customers as actual_per_customer,

@@ -11,7 +11,7 @@ activity as (
 
     select
         *,
-        date_diff('month', cohort_month, activity_month) as months_since_first
+        {{ months_between('cohort_month', 'activity_month') }} as months_since_first
     from {{ ref('cohort_activity') }}
 
 ),

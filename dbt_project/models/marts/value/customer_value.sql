@@ -29,9 +29,9 @@ horizon_steps as (
     select
         customers.*,
         step,
-        {{ horizon_days }} / 7.0 * step / {{ steps }} as t
+        {{ horizon_days }} / cast(7 as double) * step / {{ steps }} as t
     from customers
-    cross join (select unnest(range(1, {{ steps + 1 }})) as step)
+    cross join (select {{ integer_series(1, steps + 1) }} as step) as steps
 
 ),
 
@@ -49,7 +49,7 @@ discounted as (
         max(expected_purchases) filter (where step = {{ steps }}) as expected_purchases,
         {{ exact_sum(
             '(expected_purchases - coalesce(previous_expected_purchases, 0)) / pow(1 + '
-            ~ var('clv_annual_discount_rate') ~ ', step * ' ~ horizon_days ~ ' / ' ~ steps ~ ' / 365.25)'
+            ~ var('clv_annual_discount_rate') ~ ', step * ' ~ horizon_days ~ ' / ' ~ steps ~ ' / cast(365.25 as double))'
         ) }} as discounted_purchases
     from (
         select

@@ -26,10 +26,10 @@ select
     {{ median('value.expected_purchases') }} as median_expected_purchases,
     {{ median('value.probability_alive') }} as median_probability_alive,
     -- Of the members whose churn risk is known (null when the fit could not tell anyone's).
-    avg(case when value.churn_risk_band = 'high' then 1.0 when value.churn_risk_band = 'unknown' then null else 0.0 end)
+    avg(case when value.churn_risk_band = 'high' then 1e0 when value.churn_risk_band = 'unknown' then null else 0e0 end)
         as high_churn_risk_share,
 {% for tier, column in tiers -%}
-avg(case when value.value_tier = '{{ tier }}' then 1.0 else 0.0 end) as value_tier_{{ column }}_share
+avg(case when value.value_tier = '{{ tier }}' then 1e0 else 0e0 end) as value_tier_{{ column }}_share
 {{- ',' if not loop.last }}
 {% endfor %}
 from members

@@ -47,7 +47,9 @@ windows as (
         {%- else -%}
         spans.first_purchase_date
         + cast(
-            floor(date_diff('day', spans.first_purchase_date, observation_ends.observation_end_date) * 2 / 3) as integer
+            floor(
+                {{ days_between('spans.first_purchase_date', 'observation_ends.observation_end_date') }} * 2 / 3
+            ) as integer
         )
         {%- endif %} as calibration_end_date
     from spans
@@ -57,8 +59,8 @@ windows as (
 
 select
     *,
-    date_diff('day', first_purchase_date, observation_end_date) as observed_days,
-    date_diff('day', calibration_end_date, observation_end_date) as holdout_days,
+    {{ days_between('first_purchase_date', 'observation_end_date') }} as observed_days,
+    {{ days_between('calibration_end_date', 'observation_end_date') }} as holdout_days,
     {%- set split = 'var clv_calibration_end' if var('clv_calibration_end', none)
         else 'default: two thirds of the span' %}
     {{ sql_string(split) }} as calibration_split

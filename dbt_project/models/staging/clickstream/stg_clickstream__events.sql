@@ -31,7 +31,7 @@ select
         as event_time_raw,
     case
         when {{ clickstream_event_is_quarantined() }}
-            then array_to_string({{ clickstream_quarantine_reason_list() }}, ',')
+            then {{ join_array(clickstream_quarantine_reason_list(), ',') }}
     end as quarantine_reasons,
     case when {{ clickstream_event_is_quarantined() }} then rejected_line end as rejected_line,
     -- The raw texts are part of an event's identity for duplicates: two different bad values are two events.
