@@ -204,6 +204,8 @@ def command_run(args: argparse.Namespace) -> int:
     if not validate(args):
         print("Nothing was built; the published warehouse is unchanged.", file=sys.stderr)
         return 1
+    if args.target == "spark":
+        return run_on_spark(args, dbt_vars, started)
     database = str(warehouse.database_path(args.db))
     arguments = ["build", *(["--full-refresh"] if args.full_refresh else [])]
     started = step(2, "Building with dbt: cleaning, features, fits, scoring, personas, value, report", started)
@@ -217,6 +219,27 @@ def command_run(args: argparse.Namespace) -> int:
     print_customer_value_status(database)
     print_refit_recommendations(database)
     print(f"\nReport: {reports_dir() / 'insights.md'} (and .html), plots beside it.")
+    return 0
+
+
+def run_on_spark(args: argparse.Namespace, dbt_vars: dict[str, object], started: float) -> int:
+    """Steps 2 and 3 of `smartcart run --target spark` (docs/spark.md): dbt-spark and the fits in Python."""
+    from ml.apps import spark_build
+
+    started = step(2, "Building on Spark: dbt up to the fits, the fits (Python), dbt after the fits", started)
+    code = spark_build.build(["--full-refresh"] if args.full_refresh else [], dbt_vars)
+    if code != 0:
+        print(f"The Spark build failed (exit {code}); the messages above say where.", file=sys.stderr)
+        return code
+    views = Path(args.db) if args.db else spark_build.warehouse_folder() / "smartcart.duckdb"
+    tables = spark_build.write_duckdb_views(views)
+    step(3, f"Built on Spark ({spark_build.warehouse_folder()}, {len(tables)} Parquet tables): the personas", started)
+    print(f"DuckDB views over them: {views}")
+    database = str(views)
+    print_personas(database)
+    print_trust(database)
+    print_customer_value_status(database)
+    print_refit_recommendations(database)
     return 0
 
 
@@ -415,7 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of-date", help="reference date YYYY-MM-DD (default: from the data, never today)")
     run.add_argument(
         "--db",
-        help="published DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb)",
+        help="published DuckDB file (default: SMARTCART_DUCKDB_PATH or data/warehouse/smartcart.duckdb); with "
+        "--target spark, the DuckDB file of views over the Spark tables (default: in the Spark warehouse folder)",
+    )
+    run.add_argument(
+        "--target",
+        choices=["dev", "spark"],
+        default="dev",
+        help="dbt target: dev (DuckDB, the default) or spark (pip install -e '.[spark]', Java 17; docs/spark.md)",
     )
     run.set_defaults(handler=command_run)
 

@@ -4,7 +4,7 @@ Decides per segmentation, by its refit policy, whether this build fits a new mod
 deterministic sample of segmentation_fit_samples, names the personas from the seeds, carries persona ids
 over from the previous model, saves the hash-stamped artifact, and appends the model's rows (parameters,
 k evidence, personas, fit profile, input distributions). Append-only: a full refresh keeps the models,
-which the history of memberships refers to. On Spark, `smartcart fit --target spark` runs the same
+which the history of memberships refers to. On Spark, `smartcart run --target spark` runs the same
 function (dbt-spark cannot run Python models).
 """
 

@@ -1,7 +1,8 @@
-"""The fitted value models, as data; typed as clv_parameters (thin: logic in ml/dbt_models/value.py).
+"""The fitted value models, as data; typed as clv_parameters (thin: logic in ml/engine/value_fit.py).
 
 One row per source, fit (calibration / all data), model and parameter. Every customer is then scored in
-SQL from these rows (customer_value, clv_validation). On Spark, this is the step that `smartcart fit` runs.
+SQL from these rows (customer_value, clv_validation). On Spark, `smartcart run --target spark` runs the same
+function (ml/apps/spark_build.py).
 """
 
 

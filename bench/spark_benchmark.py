@@ -1,0 +1,104 @@
+"""Benchmark: the whole build on local Spark against the DuckDB build of the same files (issue 11).
+
+    python bench/spark_benchmark.py --events 10000000
+
+Side by side in one run, on the synthetic month of daily CSV files of bench/clickstream_benchmark.py (31
+files, seed 0, cached under data/generated/; the other sources stay the bundled samples):
+
+- a cold `dbt build` on DuckDB (the default target);
+- a cold build on the spark target, the three steps of `smartcart run --target spark` (ml/apps/
+  spark_build.py: dbt up to the fits, the fits in Python through Spark, dbt after the fits), local Spark
+  in local[*] mode on this machine's cores;
+
+each with its wall time and peak memory (RSS of the whole process tree, the JVM included), the clickstream
+stages from dbt's run_results.json, and the same-answers check: every clickstream user's persona on both.
+Results go to reports/bench/spark.json; docs/performance.md keeps the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from clickstream_benchmark import FEATURE_STAGES, events_folder  # noqa: E402
+from measure import dbt_build, isolated_env, measure, stage_seconds  # noqa: E402
+
+
+def spark_build(work: Path, dbt_vars: dict) -> tuple[float, float, dict[str, float]]:
+    """The three Spark steps, measured as one process tree; seconds, peak GiB, clickstream stage seconds."""
+    env = {**isolated_env(work), "SMARTCART_SPARK_WAREHOUSE": str(work / "spark-warehouse")}
+    script = f"import sys\nfrom ml.apps.spark_build import build\nsys.exit(build([], {dbt_vars!r}))\n"
+    log = work / "spark_build.log"
+    result = measure([sys.executable, "-c", script], env=env, cwd=str(ROOT), log_path=str(log))
+    if result.returncode != 0:
+        print(log.read_text()[-3000:])
+        raise SystemExit("the Spark build failed")
+    # Step 1 builds the clickstream stages; its run_results are kept beside step 3's.
+    stages = stage_seconds(work / "target" / "spark" / "run_results_step1.json", FEATURE_STAGES)
+    return result.seconds, result.peak_gib, stages
+
+
+def same_personas(duckdb_work: Path, spark_work: Path) -> dict[str, int]:
+    members = spark_work / "spark-warehouse" / "smartcart.db" / "clickstream_customer_personas" / "*.parquet"
+    with duckdb.connect(str(duckdb_work / "warehouse.duckdb"), read_only=True) as connection:
+        users, same = connection.execute(
+            f"""
+            select count(*), count(*) filter (where spark.persona_id = duck.persona_id)
+            from clickstream_customer_personas as duck
+            left join read_parquet('{members}') as spark on spark.user_id = duck.user_id
+            """
+        ).fetchall()[0]
+    return {"users": users, "same_persona": same}
+
+
+def run(events: int) -> dict[str, object]:
+    folder = events_folder(events, "csv")
+    dbt_vars = {"events_path": str(folder / "*.csv")}
+    with tempfile.TemporaryDirectory(prefix="bench_spark_duckdb_") as duck_dir:
+        with tempfile.TemporaryDirectory(prefix="bench_spark_spark_") as spark_dir:
+            duck_work, spark_work = Path(duck_dir), Path(spark_dir)
+            duck = dbt_build(ROOT, duck_work, dbt_vars)
+            duck_stages = stage_seconds(duck_work / "target" / "run_results.json", FEATURE_STAGES)
+            spark_seconds, spark_gib, spark_stages = spark_build(spark_work, dbt_vars)
+            return {
+                "events": events,
+                "files": len(list(folder.glob("*.csv"))),
+                "size_mib": round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20),
+                "duckdb_seconds": round(duck.seconds, 1),
+                "duckdb_peak_gib": round(duck.peak_gib, 2),
+                "duckdb_clickstream_stages": duck_stages,
+                "spark_seconds": round(spark_seconds, 1),
+                "spark_peak_gib": round(spark_gib, 2),
+                "spark_clickstream_stages": spark_stages,
+                "spark_vs_duckdb_time": round(spark_seconds / duck.seconds, 2),
+                "same_personas": same_personas(duck_work, spark_work),
+            }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, nargs="+", default=[10_000_000])
+    args = parser.parse_args()
+    results = []
+    for events in args.events:
+        result = run(events)
+        results.append(result)
+        print(json.dumps(result, indent=2), flush=True)
+    out = ROOT / "reports" / "bench" / "spark.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count()}, "results": results}, indent=2))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
