@@ -225,7 +225,8 @@ def write_duckdb_views(database: Path, project_dir: Path | None = None, schema: 
     with duckdb.connect(str(staging)) as connection:
         for table in tables:
             files = str(tables_folder / table / "*.parquet").replace("'", "''")
-            connection.execute(f"create view \"{table}\" as select * from read_parquet('{files}')")
+            name = table.replace('"', '""')
+            connection.execute(f"create view \"{name}\" as select * from read_parquet('{files}')")
     staging.replace(database)  # readers see the old file or the new one, never half of it
     return tables
 
