@@ -14,13 +14,17 @@
   ).rows[0] %}
   {% set quarantined, total = row[0], row[1] %}
   {% if total > 0 and quarantined / total > limit %}
+    {#- Portable SQL (the list macros of cross_engine.sql): the same message on DuckDB and Spark. -#}
     {% set reasons = run_query(
-        "select reason || ': ' || count(*) from (select unnest(string_split(quarantine_reasons, ',')) as reason from "
-        ~ quarantine_relation ~ ") group by reason order by count(*) desc, reason limit 5"
+        "select reason || ': ' || cast(count(*) as string) from (select "
+        ~ unnest_array(split_text('quarantine_reasons', ',')) ~ " as reason from " ~ quarantine_relation
+        ~ ") as reasons group by reason order by count(*) desc, reason limit 5"
     ).columns[0].values() %}
     {% set examples = run_query(
-        "select array_to_string(list_slice(list(coalesce(cast(" ~ key_column ~ " as string), '(no id)') || ' ('"
-        ~ " || quarantine_reasons || ')' order by " ~ key_column ~ "), 1, 3), '; ') from " ~ quarantine_relation
+        "select " ~ ordered_string_agg('example', 'sort_key', '; ') ~ " from (select row_number() over (order by "
+        ~ key_column ~ " nulls last) as sort_key, coalesce(cast(" ~ key_column ~ " as string), '(no id)') || ' ('"
+        ~ " || quarantine_reasons || ')' as example from " ~ quarantine_relation ~ " order by sort_key limit 3)"
+        ~ " as examples"
     ).rows[0][0] %}
     {{ exceptions.raise_compiler_error(
         "Input file '" ~ var(file_var) ~ "' (dbt var " ~ file_var ~ "): " ~ quarantined ~ " of " ~ total

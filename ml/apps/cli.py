@@ -223,17 +223,21 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def run_on_spark(args: argparse.Namespace, dbt_vars: dict[str, object], started: float) -> int:
-    """Steps 2 and 3 of `smartcart run --target spark` (docs/spark.md): dbt-spark and the fits in Python."""
+    """Steps 2 and 3 of `smartcart run --target spark` (docs/spark.md): dbt-spark, the fits in Python, publishing."""
     from ml.apps import spark_build
 
-    started = step(2, "Building on Spark: dbt up to the fits, the fits (Python), dbt after the fits", started)
+    started = step(2, "Building on Spark: dbt up to the fits, the fits (Python), dbt after the fits, publish", started)
     code = spark_build.build(["--full-refresh"] if args.full_refresh else [], dbt_vars)
     if code != 0:
-        print(f"The Spark build failed (exit {code}); the messages above say where.", file=sys.stderr)
+        print(
+            f"The Spark build failed (exit {code}); the messages above say where. The published tables are unchanged.",
+            file=sys.stderr,
+        )
         return code
     views = Path(args.db) if args.db else spark_build.warehouse_folder() / "smartcart.duckdb"
     tables = spark_build.write_duckdb_views(views)
-    step(3, f"Built on Spark ({spark_build.warehouse_folder()}, {len(tables)} Parquet tables): the personas", started)
+    published = spark_build.published_tables_folder()
+    step(3, f"Published on Spark ({published}, {len(tables)} Parquet tables): the personas", started)
     print(f"DuckDB views over them: {views}")
     database = str(views)
     print_personas(database)

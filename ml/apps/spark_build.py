@@ -1,7 +1,7 @@
 """The build on Apache Spark (`smartcart run --target spark`): every SQL model on Spark, the fits in Python.
 
 Open-source Spark cannot run dbt Python models (dbt-spark issue 415; only Databricks can). With scoring in
-SQL, only the two fits on fixed-size inputs are Python, so the build runs in three steps:
+SQL, only the two fits on fixed-size inputs are Python, so the build runs in four steps:
 
 1. ``dbt build --target spark`` of everything upstream of the fits and beside them: landing, staging,
    features, the fit samples, the value summaries, and their tests.
@@ -12,9 +12,13 @@ SQL, only the two fits on fixed-size inputs are Python, so the build runs in thr
    (target/manifest.json): the registry and vars given to dbt reach the fit unchanged.
 3. ``dbt build --target spark`` of everything downstream of the fits: SQL scoring, personas, value,
    history, and their tests.
+4. Publishing (``python -m ml.apps.spark_build publish``, ml/apps/spark_publish.py), only when 1-3 passed:
+   dbt builds into the build schema ``<schema>_build``; this step checks the persona tables and swaps the
+   tables of ``publication_manifest`` into the published schema readers query, as ``published_warehouse``
+   publishes the DuckDB build.
 
-The DuckDB-only Python models are not run on Spark: ``published_warehouse`` (on Spark the warehouse's
-Parquet tables are themselves what readers query) and ``insights_report`` (docs/spark.md).
+The DuckDB-only Python models are not run on Spark: ``published_warehouse`` (step 4 does its work) and
+``insights_report`` (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import yaml
 
 from ml import project
 from ml.apps.dbt_runner import run_dbt
+from ml.apps.spark_publish import PUBLISHING_SUFFIX, publish, published_schema
 from ml.engine.fitting import fit_segmentations, typed
 from ml.engine.registry import parse_registry
 from ml.engine.value_fit import fit_value_models
@@ -51,16 +56,21 @@ class SparkBuildError(RuntimeError):
     """A step of the Spark build failed; the message says which and what to do."""
 
 
-def spark_settings(project_dir: Path | None = None) -> dict[str, str]:
-    """The Spark settings of the profile's spark target (server_side_parameters), rendered as dbt does.
+def spark_profile(project_dir: Path | None = None) -> dict:
+    """The profile's spark target, rendered as dbt renders it.
 
-    One source of truth: the fit step's Spark session uses the warehouse folder and metastore that dbt's
-    session uses, so it finds the tables dbt built and dbt finds the ones it writes."""
+    One source of truth: the fit and publishing steps' Spark session uses the warehouse folder and
+    metastore that dbt's session uses, so it finds the tables dbt built and dbt finds the ones it writes."""
     root = project_dir or project.root()
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     environment.globals["env_var"] = lambda name, default=None: os.environ.get(name, default)
     profile = yaml.safe_load(environment.from_string((root / "profiles.yml").read_text()).render())
-    parameters = profile["smartcart"]["outputs"]["spark"]["server_side_parameters"]
+    return profile["smartcart"]["outputs"]["spark"]
+
+
+def spark_settings(project_dir: Path | None = None) -> dict[str, str]:
+    """The Spark settings of the profile's spark target (server_side_parameters)."""
+    parameters = spark_profile(project_dir)["server_side_parameters"]
     return {str(key): str(value) for key, value in parameters.items()}
 
 
@@ -70,18 +80,19 @@ def spark_session(project_dir: Path | None = None):
     builder = SparkSession.builder.enableHiveSupport().appName("smartcart-fit")
     for key, value in spark_settings(project_dir).items():
         builder = builder.config(key, value)
+    builder = builder.config("spark.ui.showConsoleProgress", "false")  # no progress bars in the build's log
     return builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate()
 
 
-def rendered_configs(project_dir: Path) -> tuple[str, dict[str, dict]]:
-    """The schema and the config dbt rendered for each fit model in step 1 (its manifest)."""
+def rendered_configs(project_dir: Path, models: tuple[str, ...] = FIT_MODELS) -> tuple[str, dict[str, dict]]:
+    """The schema and the config dbt rendered for each of ``models`` in the build (its manifest)."""
     manifest_path = project_dir / target_path() / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     nodes = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    missing = [name for name in FIT_MODELS if name not in nodes]
+    missing = [name for name in models if name not in nodes]
     if missing:
         raise SparkBuildError(f"{manifest_path} has no model {', '.join(missing)}: run step 1 of the Spark build first")
-    return nodes["segmentation_fits"]["schema"], {name: nodes[name]["config"] for name in FIT_MODELS}
+    return nodes[models[0]]["schema"], {name: nodes[name]["config"] for name in models}
 
 
 def table_frame(spark, table: str) -> pd.DataFrame:
@@ -172,29 +183,48 @@ def run_fits(project_dir: Path) -> None:
 def build(
     arguments: list[str], dbt_vars: dict | None, env: dict[str, str] | None = None, project_dir: Path | None = None
 ) -> int:
-    """The three steps; ``arguments`` are extra dbt build flags (e.g. --full-refresh). The exit code."""
+    """The four steps; ``arguments`` are extra dbt build flags (e.g. --full-refresh). The exit code."""
     root = project_dir or project.root()
     common = ["--target", "spark", "--target-path", target_path(), *arguments]
     fits = [f"{name}+" for name in FIT_MODELS]
-    print("Spark step 1 of 3: dbt build up to the fits (landing, staging, features, fit samples)", flush=True)
+    print("Spark step 1 of 4: dbt build up to the fits (landing, staging, features, fit samples)", flush=True)
     code = run_dbt(["build", *common, "--exclude", *fits], dbt_vars, env, project_dir=root).returncode
     keep_run_results(root, 1)
     if code != 0:
         return code
-    print("Spark step 2 of 3: the fits (Python, reading and writing through Spark)", flush=True)
-    fitted = subprocess.run(
-        [sys.executable, "-m", "ml.apps.spark_build", "fit", str(root)], cwd=root, env={**os.environ, **(env or {})}
-    )
-    if fitted.returncode != 0:
-        return fitted.returncode
-    print("Spark step 3 of 3: dbt build after the fits (scoring, personas, value, history)", flush=True)
+    print("Spark step 2 of 4: the fits (Python, reading and writing through Spark)", flush=True)
+    if (code := run_step("fit", root, env)) != 0:
+        return code
+    print("Spark step 3 of 4: dbt build after the fits (scoring, personas, value, history)", flush=True)
     # The fit models themselves were made in step 2; their tests run here (the intersection excludes the
     # model nodes only).
     excluded = [f"resource_type:model,{name}" for name in FIT_MODELS] + list(DUCKDB_ONLY_MODELS)
     third = ["build", *common, "--select", *fits, "--exclude", *excluded]
     code = run_dbt(third, dbt_vars, env, project_dir=root).returncode
     keep_run_results(root, 3)
-    return code
+    if code != 0:
+        return code
+    print("Spark step 4 of 4: publish (check the persona tables, copy the published tables, swap them in)", flush=True)
+    return run_step("publish", root, env)
+
+
+def run_step(step: str, root: Path, env: dict[str, str] | None) -> int:
+    """A step of this module in its own process: its Spark session must not share a JVM with dbt's, whose
+    embedded metastore one process opens at a time."""
+    command = [sys.executable, "-m", "ml.apps.spark_build", step, str(root)]
+    return subprocess.run(command, cwd=root, env={**os.environ, **(env or {})}).returncode
+
+
+def run_publish(project_dir: Path) -> None:
+    """Step 4: publish the build's tables to the published schema (ml/apps/spark_publish.py)."""
+    schema, configs = rendered_configs(project_dir, ("published_warehouse",))
+    config = configs["published_warehouse"]
+    spark = spark_session(project_dir)
+    try:
+        counts = publish(spark, schema, config["registry"], config["reports_dir"])
+    finally:
+        spark.stop()
+    print(f"Published {len(counts)} tables to {published_schema(schema)}", flush=True)
 
 
 def keep_run_results(root: Path, step: int) -> None:
@@ -210,15 +240,24 @@ def warehouse_folder(project_dir: Path | None = None) -> Path:
     return (root / spark_settings(root)["spark.sql.warehouse.dir"]).resolve()
 
 
-def write_duckdb_views(database: Path, project_dir: Path | None = None, schema: str = "smartcart") -> list[str]:
-    """A DuckDB file of views over the Spark build's Parquet tables, one per table, named as in Spark.
+def published_tables_folder(project_dir: Path | None = None) -> Path:
+    """The folder of the published schema's tables in the warehouse (one folder of Parquet files each)."""
+    return warehouse_folder(project_dir) / f"{published_schema(spark_profile(project_dir)['schema'])}.db"
+
+
+def write_duckdb_views(database: Path, project_dir: Path | None = None) -> list[str]:
+    """A DuckDB file of views over the published Parquet tables of the Spark build, named as in Spark.
 
     What the CLI, the dashboard or a BI tool open to read a Spark build with DuckDB (the views read the
     Parquet files where Spark wrote them; nothing is copied). Returns the table names."""
     import duckdb
 
-    tables_folder = warehouse_folder(project_dir) / f"{schema}.db"
-    tables = sorted(folder.name for folder in tables_folder.iterdir() if any(folder.glob("*.parquet")))
+    tables_folder = published_tables_folder(project_dir)
+    tables = sorted(
+        folder.name
+        for folder in tables_folder.iterdir()
+        if any(folder.glob("*.parquet")) and not folder.name.endswith(PUBLISHING_SUFFIX)
+    )
     database.parent.mkdir(parents=True, exist_ok=True)
     staging = database.with_name(database.name + ".tmp")
     staging.unlink(missing_ok=True)
@@ -231,11 +270,14 @@ def write_duckdb_views(database: Path, project_dir: Path | None = None, schema: 
     return tables
 
 
+STEPS = {"fit": run_fits, "publish": run_publish}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "fit":
-        print("usage: python -m ml.apps.spark_build fit PROJECT_DIR", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in STEPS:
+        print(f"usage: python -m ml.apps.spark_build {{{','.join(STEPS)}}} PROJECT_DIR", file=sys.stderr)
         return 2
-    run_fits(Path(argv[1]))
+    STEPS[argv[0]](Path(argv[1]))
     return 0
 
 

@@ -141,22 +141,15 @@ def publish_model(
     import json
 
     from ml.engine.registry import parse_registry
-    from ml.quality.published import assert_persona_tables_valid, validate_persona_tables
+    from ml.quality.published import assert_persona_checks_pass, persona_table_checks
 
     schema = dbt.this.schema
     tables = manifest.df()["table_name"].tolist()
-    segmentations = parse_registry(json.loads(registry))
-    profiles = session.execute(
-        f"select segmentation_name, persona_name, member_count, member_share, marketing_strategy "
-        f"from {_identifier(schema)}.persona_profiles"
-    ).df()
-    checks = []
-    for segmentation in segmentations:
-        counts = session.execute(
-            f"select persona_name, count(*) as members from {_identifier(schema)}."
-            f"{_identifier(segmentation.members_model)} group by persona_name"
-        ).df()
-        checks.append((segmentation.name, profiles[profiles["segmentation_name"] == segmentation.name], counts))
+    checks = persona_table_checks(
+        lambda sql: session.execute(sql).df(),
+        lambda table: f"{_identifier(schema)}.{_identifier(table)}",
+        parse_registry(json.loads(registry)),
+    )
     # The run this build summarised; none when only the publishing step was selected (a republish of the
     # last build: run_summary then stays as it is).
     built = run_summary.filter("outcome = 'built'").order("run_started_at desc").limit(1).select("run_id").fetchall()
@@ -164,9 +157,6 @@ def publish_model(
     docs = Path(reports_dir) / "data_docs"
 
     def validate() -> None:
-        outcomes = []
-        for name, own_profiles, counts in checks:
-            outcomes += validate_persona_tables(own_profiles, counts, docs, f"{name}_")
-        assert_persona_tables_valid(outcomes)
+        assert_persona_checks_pass(checks, docs)
 
     return publish_tables(session, dbt.this.database, schema, tables, Path(published_path), run_id, validate)

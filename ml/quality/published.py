@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from ml.engine.registry import Registry
 from ml.quality.expectations import BLOCKING, ValidationOutcome, new_context, run_suite
 
 
@@ -99,3 +101,36 @@ def assert_persona_tables_valid(outcomes: list[ValidationOutcome]) -> None:
             "The built persona tables fail their expectations, so the previous published warehouse is kept: "
             + "; ".join(problems)
         )
+
+
+# A segmentation's name, its rows of persona_profiles, and its members counted per persona.
+PersonaCheck = tuple[str, pd.DataFrame, pd.DataFrame]
+
+
+def persona_table_checks(
+    query: Callable[[str], pd.DataFrame], relation: Callable[[str], str], segmentations: Registry
+) -> list[PersonaCheck]:
+    """What validate_persona_tables checks for each segmentation of the registry, read from the build.
+
+    ``query`` runs SQL on the build's engine and ``relation`` names a table of the build there (quoted for
+    that engine), so the DuckDB publishing model and the Spark publishing step check the same things."""
+    profiles = query(
+        "select segmentation_name, persona_name, member_count, member_share, marketing_strategy "
+        f"from {relation('persona_profiles')}"
+    )
+    checks = []
+    for segmentation in segmentations:
+        counts = query(
+            f"select persona_name, count(*) as members from {relation(segmentation.members_model)} "
+            "group by persona_name"
+        )
+        checks.append((segmentation.name, profiles[profiles["segmentation_name"] == segmentation.name], counts))
+    return checks
+
+
+def assert_persona_checks_pass(checks: list[PersonaCheck], data_docs_dir: Path | None) -> None:
+    """Validate every segmentation's persona tables (Data Docs under ``data_docs_dir``); raise on a problem."""
+    outcomes = []
+    for name, profiles, counts in checks:
+        outcomes += validate_persona_tables(profiles, counts, data_docs_dir, f"{name}_")
+    assert_persona_tables_valid(outcomes)

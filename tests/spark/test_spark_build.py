@@ -5,6 +5,9 @@ paths) and the session's full DuckDB build of the same files serve every compari
 adapter-dispatched where the engines differ, give the same tables; the fit, run between two dbt
 invocations on Spark, gives every customer and user the same persona; the row accounting agrees. Spark's
 tables are the Parquet files of its warehouse folder, read here with DuckDB, as any other engine reads them.
+
+After that build, the fixture runs a failing one (too many rows quarantined) on the same warehouse: every
+comparison reads the published tables as that failure left them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import BUNDLED_INVOICES, ROOT, Build, customers_with
+from tests.conftest import BUNDLED_INVOICES, ROOT, Build, built_once, customers_with
+from tests.integration.test_bad_input_corpus import many_negative
+
+# The module builds on Spark once (built_once: other workers wait for it), a good build then a failing one:
+# minutes on a loaded 2-core machine, beyond the suite's 15-minute timeout per test.
+pytestmark = pytest.mark.timeout(2400)
 
 # Tables equal row for row, with the same column names and types.
 COMPARED_TABLES = [
@@ -38,10 +46,18 @@ MEMBERS = {
     "clickstream_customer_personas": "user_id",
 }
 ACCOUNTING = ["customer_input_accounting", "invoice_input_accounting", "clickstream_input_accounting"]
+# Tables of the build schema only (not in publication_manifest); every other table is read where readers
+# read it, in the published schema.
+BUILD_ONLY = {"segmentation_fit_samples", "segmentation_fits", *ACCOUNTING}
+# A build of the customers that stops at the quarantine-share limit (8% of the rows with a negative spend).
+FAILING_SELECTION = ["--select", "+customers", "--exclude", "resource_type:test"]
 
 
 class SparkBuild(Build):
     """A build on the `spark` target, with its own warehouse folder (tables and metastore)."""
+
+    failed_returncode: int = -1  # the failing build the fixture runs after the good one
+    failed_output: str = ""
 
     @property
     def spark_warehouse(self) -> Path:
@@ -50,19 +66,30 @@ class SparkBuild(Build):
     def env(self) -> dict[str, str]:
         return {**super().env(), "SMARTCART_SPARK_WAREHOUSE": str(self.spark_warehouse)}
 
-    def parquet(self, table: str) -> str:
-        """The table as DuckDB reads Spark's files: read_parquet over the table's folder."""
-        return f"read_parquet('{self.spark_warehouse / 'smartcart.db' / table}/*.parquet')"
+    def parquet(self, table: str, schema: str | None = None) -> str:
+        """The table as DuckDB reads Spark's files: read_parquet over the table's folder, in the published
+        schema (smartcart) or, for a table that is not published, the build schema (smartcart_build)."""
+        schema = schema or ("smartcart_build" if table in BUILD_ONLY else "smartcart")
+        return f"read_parquet('{self.spark_warehouse / f'{schema}.db' / table}/*.parquet')"
 
 
 @pytest.fixture(scope="module")
 def spark_build(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
-    build = SparkBuild(tmp_path_factory.mktemp("spark"))
+    return built_once(tmp_path_factory, "spark", good_then_failed_build)
+
+
+def good_then_failed_build(folder: Path) -> SparkBuild:
+    build = SparkBuild(folder)
     # The bundled files by the default vars' relative paths (resolved against dbt's working directory on
     # Spark as on DuckDB); the invoices named, as the test helper would otherwise pass its small file.
     run = build.smartcart("run", "--target", "spark", "--invoices-file", str(BUNDLED_INVOICES.relative_to(ROOT)))
-    build.returncode, build.output = run.returncode, run.stdout + run.stderr
-    assert run.returncode == 0, build.output[-6000:]
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-6000:]
+    failing = build.workdir / "many_negative.tsv"
+    failing.write_bytes(many_negative(0.08))
+    build.dbt("build", "--target", "spark", *FAILING_SELECTION, dbt_vars={"customers_file": str(failing)})
+    build.failed_returncode, build.failed_output = build.returncode, build.output
+    build.returncode, build.output = run.returncode, output
     return build
 
 
@@ -147,7 +174,8 @@ def test_spark_ran_the_data_tests_and_printed_the_personas(spark_build: SparkBui
     assert "PASS assert_every_invoice_line_is_accounted_for" in spark_build.output
     assert "PASS assert_every_landed_event_is_accounted_for" in spark_build.output
     assert "PASS unique_customer_features_customer_id" in spark_build.output
-    assert "Spark step 2 of 3: the fits" in spark_build.output
+    assert "Spark step 2 of 4: the fits" in spark_build.output
+    assert "Spark step 4 of 4: publish" in spark_build.output
     # The CLI read the personas back through DuckDB views over the Spark tables.
     assert "Customer profiles (customers, persona_profiles):" in spark_build.output
     with duckdb.connect(str(spark_build.database), read_only=True) as views:
@@ -167,3 +195,29 @@ def test_a_bad_file_stops_the_spark_build_with_the_duckdb_message(tmp_path: Path
     assert messages[0] == messages[1]
     assert "column Income: 1 value(s) are not bigint, e.g. 'lots'" in messages[0]
     assert "column Dt_Customer: 1 value(s) are not date in format %d-%m-%Y, e.g. '2014-31-12'" in messages[0]
+
+
+def quarantine_share_message(output: str) -> str:
+    return next(line for line in output.splitlines() if "were quarantined, more than the limit" in line).strip()
+
+
+def test_a_failed_build_leaves_the_published_tables_as_they_were(spark_build: SparkBuild, tmp_path: Path) -> None:
+    # The failing build stopped at the quarantine-share limit, with the message the DuckDB build gives.
+    assert spark_build.failed_returncode != 0
+    duckdb_build = Build(tmp_path / "duckdb")
+    failing = spark_build.workdir / "many_negative.tsv"
+    on_duckdb = duckdb_build.dbt("build", *FAILING_SELECTION, dbt_vars={"customers_file": str(failing)})
+    assert on_duckdb.returncode != 0
+    message = quarantine_share_message(spark_build.failed_output)
+    assert message == quarantine_share_message(on_duckdb.output)
+    assert "23 of 276 rows (8.3%) were quarantined" in message and "Reasons: negative_spend: 23." in message
+    # dbt rebuilt the build schema's quarantine from the failing file; the published one is the last good
+    # build's, as are the persona tables readers query (the other tests compare them with DuckDB's).
+    with duckdb.connect() as connection:
+        count = "select count(*) from {}"
+        rebuilt = connection.execute(count.format(spark_build.parquet("customer_quarantine", "smartcart_build")))
+        assert rebuilt.fetchall()[0][0] == 23
+        published = connection.execute(count.format(spark_build.parquet("customer_personas"))).fetchall()[0][0]
+        assert published == 2240
+        outcomes = connection.execute(f"select outcome from {spark_build.parquet('run_summary')}").fetchall()
+        assert {outcome for (outcome,) in outcomes} == {"published"}
