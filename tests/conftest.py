@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -33,6 +37,32 @@ def customers_with(path: Path, changes: dict[tuple[int, str], str]) -> Path:
         lines[row] = "\t".join(fields)
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+T = TypeVar("T")
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """``make(folder)`` once per test session, however many xdist workers ask for it.
+
+    Each worker builds its session and module fixtures itself, so a build two workers need (a session
+    fixture, or a module whose tests the scheduler splits) would run twice. The first worker to ask builds
+    into a folder beside the workers' own (the session's base temp) under a file lock and leaves its result
+    there (pickled); the others wait for the lock and read it. Only for fixtures whose tests read, never
+    write, what was built."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        folder, result = shared / name, shared / f"{name}.pickle"
+        if result.exists():
+            return pickle.loads(result.read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)  # a build that failed in another worker
+        folder.mkdir()
+        made = make(folder)
+        result.write_bytes(pickle.dumps(made))
+        return made
 
 
 @dataclass
@@ -130,21 +160,29 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def full_build(folder: Path, dbt_vars: dict) -> Build:
+    result = Build(folder).dbt("build", dbt_vars=dbt_vars)
+    assert result.returncode == 0, result.output[-4000:]
+    return result
+
+
 @pytest.fixture(scope="session")
 def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """One full dbt build of the bundled data of every source (the files a fresh clone ships)."""
-    result = Build(tmp_path_factory.mktemp("bundled")).dbt(
-        "build", dbt_vars={"customers_file": str(BUNDLED_CUSTOMERS), "invoices_file": str(BUNDLED_INVOICES)}
-    )
-    assert result.returncode == 0, result.output[-4000:]
-    return result
+    files = {"customers_file": str(BUNDLED_CUSTOMERS), "invoices_file": str(BUNDLED_INVOICES)}
+    return built_once(tmp_path_factory, "bundled", lambda folder: full_build(folder, files))
 
 
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """One full dbt build of the small fixture, shared by the read-only integration tests."""
-    result = Build(tmp_path_factory.mktemp("small_build")).dbt(
-        "build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)}
-    )
-    assert result.returncode == 0, result.output[-4000:]
-    return result
+    files = {"customers_file": str(SMALL_CUSTOMERS)}
+    return built_once(tmp_path_factory, "small_build", lambda folder: full_build(folder, files))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark module first: its build is the longest of the suite (minutes), so under xdist one worker
+    starts it at once while the other works through the rest, instead of a worker finding it last and the
+    other, done, waiting for it (built_once). A stable sort: the order is otherwise as collected, the same
+    on every worker, as xdist requires."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/spark/"))

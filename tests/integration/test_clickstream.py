@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.events import generate_events, write_events
-from tests.conftest import ROOT, SMALL_CUSTOMERS, Build
+from tests.conftest import ROOT, SMALL_CUSTOMERS, Build, built_once
 
 SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
 FEATURES = "select * exclude (as_of_at) from clickstream_customer_features order by user_id"
@@ -33,7 +33,7 @@ def build_events(workdir: Path, events_path: str, **extra) -> Build:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Build:
-    return build_events(tmp_path_factory.mktemp("clickstream_sample"), str(SAMPLE))
+    return built_once(tmp_path_factory, "clickstream_sample", lambda folder: build_events(folder, str(SAMPLE)))
 
 
 def test_the_real_sample_gives_the_known_counts(sample):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.events import generate_events
-from tests.conftest import SMALL_CUSTOMERS, Build
+from tests.conftest import SMALL_CUSTOMERS, Build, built_once
 
 COMPARED = {
     "features": "select * exclude (as_of_at) from clickstream_customer_features order by user_id",
@@ -77,7 +77,10 @@ def rebuilt_days(result: Build) -> list[str]:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> tuple[Build, Build, list[list[str]]]:
-    root = tmp_path_factory.mktemp("clickstream_incremental")
+    return built_once(tmp_path_factory, "clickstream_incremental", incremental_and_whole_builds)
+
+
+def incremental_and_whole_builds(root: Path) -> tuple[Build, Build, list[list[str]]]:
     files = day_files(root / "events")
     names = sorted(files)
     incremental_folder, whole_folder = root / "incremental_files", root / "whole_files"

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import BUNDLED_INVOICES, ROOT, SMALL_CUSTOMERS, Build
+from tests.conftest import BUNDLED_INVOICES, ROOT, SMALL_CUSTOMERS, Build, built_once
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -66,7 +66,10 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, list[str], dict]:
-    folder = tmp_path_factory.mktemp("history")
+    return built_once(tmp_path_factory, "history", five_runs_and_a_blocked_one)
+
+
+def five_runs_and_a_blocked_one(folder: Path) -> tuple[Build, list[str], dict]:
     early = {
         "customers_file": str(SMALL_CUSTOMERS),
         "invoices_file": str(invoices_until(folder / "invoices_dec_jan.csv", 1)),

@@ -4,6 +4,8 @@ and call the segments strong. test_adding_a_source checks that data without grou
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -11,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 from ml.synthetic.events import planted_groups as planted_users
 from ml.synthetic.events import write_events
 from ml.synthetic.planted import write_planted_customers, write_planted_invoices
-from tests.conftest import Build
+from tests.conftest import Build, built_once
 from tests.integration.trust_checks import dishonest_names
 
 pytestmark = pytest.mark.integration
@@ -46,7 +48,10 @@ MEMBERS = {
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> tuple[Build, dict[str, pd.DataFrame]]:
-    folder = tmp_path_factory.mktemp("planted")
+    return built_once(tmp_path_factory, "planted", build_planted)
+
+
+def build_planted(folder: Path) -> tuple[Build, dict[str, pd.DataFrame]]:
     truth = {
         "customers": write_planted_customers(folder / "customers.tsv"),
         "invoices": write_planted_invoices(folder / "invoices.csv"),

@@ -3,13 +3,15 @@ the built-in holdout check, the sufficiency guardrails, and the tables beside th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from ml.engine import clv
 from ml.synthetic.invoices import write_invoices
-from tests.conftest import Build
+from tests.conftest import Build, built_once
 
 VALUE_TABLES = {
     "clv_sufficiency",
@@ -192,7 +194,10 @@ def test_cohorts_start_whole_and_add_up(bundled_build):
 # -- A year of synthetic invoices: customers leave, the BG/NBD variant, a chosen calibration end --------------
 @pytest.fixture(scope="module")
 def year_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    folder = tmp_path_factory.mktemp("value_year")
+    return built_once(tmp_path_factory, "value_year", build_a_year)
+
+
+def build_a_year(folder: Path) -> Build:
     invoices = folder / "invoices_year.csv"
     write_invoices(invoices, 300_000, seed=5)
     result = Build(folder).dbt(
