@@ -6,8 +6,8 @@ Side by side in one run, on the synthetic month of daily CSV files of bench/clic
 files, seed 0, cached under data/generated/; the other sources stay the bundled samples):
 
 - a cold `dbt build` on DuckDB (the default target);
-- a cold build on the spark target, the three steps of `smartcart run --target spark` (ml/apps/
-  spark_build.py: dbt up to the fits, the fits in Python through Spark, dbt after the fits), local Spark
+- a cold build on the spark target, the four steps of `smartcart run --target spark` (ml/apps/
+  spark_build.py: dbt up to the fits, the fits in Python through Spark, dbt after the fits, publishing), local Spark
   in local[*] mode on this machine's cores;
 
 each with its wall time and peak memory (RSS of the whole process tree, the JVM included), the clickstream
@@ -35,7 +35,7 @@ from measure import dbt_build, isolated_env, measure, stage_seconds  # noqa: E40
 
 
 def spark_build(work: Path, dbt_vars: dict) -> tuple[float, float, dict[str, float]]:
-    """The three Spark steps, measured as one process tree; seconds, peak GiB, clickstream stage seconds."""
+    """The four Spark steps, measured as one process tree; seconds, peak GiB, clickstream stage seconds."""
     env = {**isolated_env(work), "SMARTCART_SPARK_WAREHOUSE": str(work / "spark-warehouse")}
     script = f"import sys\nfrom ml.apps.spark_build import build\nsys.exit(build([], {dbt_vars!r}))\n"
     log = work / "spark_build.log"
