@@ -73,7 +73,9 @@ def publish(spark, build_schema: str, registry: str, reports_dir: str) -> list[t
     manifest = quoted(build_schema, "publication_manifest")
     if not spark.catalog.tableExists(f"{build_schema}.publication_manifest"):
         raise SparkPublishError(f"{manifest} does not exist: the build did not reach the publication")
-    tables = [row[0] for row in spark.sql(f"select table_name from {manifest} order by table_name").collect()]
+    # publication_manifest counted every table's rows when dbt built it; the copies hold the same rows.
+    row_counts = dict(spark.sql(f"select table_name, row_count from {manifest} order by table_name").collect())
+    tables = sorted(row_counts)
     checks = persona_table_checks(
         lambda sql: spark.sql(sql).toPandas(),
         lambda table: quoted(build_schema, table),
@@ -92,13 +94,11 @@ def publish(spark, build_schema: str, registry: str, reports_dir: str) -> list[t
         copy_table(spark, quoted(build_schema, table), quoted(schema, table + PUBLISHING_SUFFIX), replaced)
     # Every copy is complete: swap them in. Each swap drops the old table and renames the copy (metadata and a
     # folder rename), so a reader misses a table for milliseconds at most, never sees half of one.
-    counts = []
     for table in tables:
         spark.sql(f"drop table if exists {quoted(schema, table)}")
         spark.sql(f"alter table {quoted(schema, table + PUBLISHING_SUFFIX)} rename to {quoted(schema, table)}")
-        counts.append((table, spark.table(quoted(schema, table)).count()))
     if run_id is not None:
         # The build schema keeps the history the next publication copies: record the outcome there too.
         source = quoted(schema, "run_summary")
         spark.sql(f"insert overwrite table {quoted(build_schema, 'run_summary')} select * from {source}")
-    return counts
+    return [(table, int(row_counts[table])) for table in tables]
