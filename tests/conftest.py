@@ -173,6 +173,12 @@ def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return built_once(tmp_path_factory, "bundled", lambda folder: full_build(folder, files))
 
 
+def copy_of(build: Build, folder: Path) -> Build:
+    """A copy of a finished build (warehouse, build database, models, reports, dbt target) to build on further,
+    for a test that would otherwise begin with the same build of its own."""
+    return Build(shutil.copytree(build.workdir, folder), build.returncode, build.output, build.project)
+
+
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """One full dbt build of the small fixture, shared by the read-only integration tests."""

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.customers import generate_customers, write_customers
-from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS, customers_with
+from tests.conftest import BUNDLED_CUSTOMERS, ROOT, SMALL_CUSTOMERS, Build, copy_of, customers_with
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +41,13 @@ def assert_unchanged(build, before: dict[str, pd.DataFrame]) -> None:
 
 
 @pytest.fixture
-def published(build):
-    result = build.dbt("build", dbt_vars={"customers_file": str(SMALL_CUSTOMERS)})
-    assert result.returncode == 0, result.output[-3000:]
-    return build
+def published(small_build, tmp_path) -> Build:
+    """A published warehouse of the small fixture for this test to rebuild, fail or kill builds on: a copy of
+    the session's small build (its warehouse, build database, models, reports and dbt target), not a new
+    build of the same file."""
+    copy = copy_of(small_build, tmp_path / "published")
+    assert copy.query("select count(*) from run_summary where outcome = 'published'").iloc[0, 0] > 0
+    return copy
 
 
 def test_a_blocking_input_failure_leaves_the_published_tables_intact(published, tmp_path):
@@ -90,7 +93,7 @@ def test_partial_builds_stop_clearly_or_build_and_never_record_failed_rows(publi
         assert connection.execute(f"select count(*) from ({summary}) where outcome like 'failed%'").fetchone()[0] == 0
     # A selection whose inputs no build has made stops at the start, naming them (in a fresh folder).
     (tmp_path / "fresh").mkdir()
-    fresh = type(published)(tmp_path / "fresh").dbt("build", "--select", "published_warehouse")
+    fresh = Build(tmp_path / "fresh").dbt("build", "--select", "published_warehouse")
     assert fresh.returncode != 0
     assert "published_warehouse needs publication_manifest, run_summary" in fresh.output
     assert "--select +published_warehouse" in fresh.output
@@ -166,8 +169,8 @@ def test_a_reader_queries_the_persona_tables_throughout_a_rebuild(published):
     assert seen.index(2240) > 50  # the reader really was reading during the build
 
 
-def test_run_summary_accounts_for_every_row_of_the_file(published):
-    summary = published.query("select * from run_summary where input_name = 'customers'").iloc[0]
+def test_run_summary_accounts_for_every_row_of_the_file(small_build):
+    summary = small_build.query("select * from run_summary where input_name = 'customers'").iloc[0]
     digest = hashlib.sha256(SMALL_CUSTOMERS.read_bytes()).hexdigest()
     assert summary["file_sha256"] == digest
     assert summary["file_path"] == str(SMALL_CUSTOMERS)
