@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	SMARTCART_DUCKDB_PATH=target/sqlfluff/lint.duckdb SMARTCART_ARTIFACTS_DIR=target/sqlfluff/artifacts \
-		SMARTCART_REPORTS_DIR=target/sqlfluff/reports $(BIN)/sqlfluff lint dbt_project/models
+		SMARTCART_REPORTS_DIR=target/sqlfluff/reports $(BIN)/sqlfluff lint --processes 0 dbt_project/models
 	SMARTCART_DUCKDB_PATH=target/sqlfluff/lint.duckdb $(BIN)/dbt-score lint --run-dbt-parse \
 		--fail-project-under 9.5 --show failing-items
 
