@@ -173,6 +173,12 @@ def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return built_once(tmp_path_factory, "bundled", lambda folder: full_build(folder, files))
 
 
+def upstream_of(*models: str) -> list[str]:
+    """dbt arguments that build ``models`` and every model they read, without dbt's data tests (a test of a
+    selected model may also read a model outside the selection, which a fresh folder does not have)."""
+    return ["--select", *(f"+{model}" for model in models), "--exclude", "resource_type:test"]
+
+
 def copy_of(build: Build, folder: Path) -> Build:
     """A copy of a finished build (warehouse, build database, models, reports, dbt target) to build on further,
     for a test that would otherwise begin with the same build of its own."""

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.events import generate_events, write_events
-from tests.conftest import ROOT, SMALL_CUSTOMERS, Build, built_once, copy_of
+from tests.conftest import ROOT, SMALL_CUSTOMERS, Build, built_once, copy_of, upstream_of
 
 SAMPLE = ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv"
 FEATURES = "select * exclude (as_of_at) from clickstream_customer_features order by user_id"
@@ -36,10 +36,7 @@ def build_features(workdir: Path, events_path: str) -> Build:
     features, a fraction of a whole build. Not published: read them with build_query."""
     result = Build(workdir).dbt(
         "build",
-        "--select",
-        "+clickstream_customer_features",
-        "--exclude",
-        "resource_type:test",
+        *upstream_of("clickstream_customer_features"),
         dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": events_path},
     )
     assert result.returncode == 0, result.output[-4000:]

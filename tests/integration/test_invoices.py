@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.invoices import write_invoices
-from tests.conftest import BUNDLED_INVOICES, SMALL_CUSTOMERS, SMALL_INVOICES, Build, copy_of
+from tests.conftest import BUNDLED_INVOICES, SMALL_CUSTOMERS, SMALL_INVOICES, Build, copy_of, upstream_of
 
 
 @pytest.fixture(scope="module")
@@ -209,11 +209,7 @@ def test_both_export_formats_of_a_full_year_give_the_same_tables(tmp_path):
         # The invoice models and what they read, alone: the other sources and the report do not depend on it.
         build = Build(tmp_path / style).dbt(
             "build",
-            "--select",
-            "+invoice_customer_personas",
-            "+invoice_line_accounting",
-            "--exclude",
-            "resource_type:test",
+            *upstream_of("invoice_customer_personas", "invoice_line_accounting"),
             dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "invoices_file": str(path)},
         )
         assert build.returncode == 0, build.output[-3000:]

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import BUNDLED_INVOICES, ROOT, Build, built_once, customers_with
+from tests.conftest import BUNDLED_INVOICES, ROOT, Build, built_once, customers_with, upstream_of
 from tests.integration.test_bad_input_corpus import many_negative
 
 # The module builds on Spark once (built_once: other workers wait for it), a good build then a failing one:
@@ -50,7 +50,7 @@ ACCOUNTING = ["customer_input_accounting", "invoice_input_accounting", "clickstr
 # read it, in the published schema.
 BUILD_ONLY = {"segmentation_fit_samples", "segmentation_fits", *ACCOUNTING}
 # A build of the customers that stops at the quarantine-share limit (8% of the rows with a negative spend).
-FAILING_SELECTION = ["--select", "+customers", "--exclude", "resource_type:test"]
+FAILING_SELECTION = upstream_of("customers")
 
 
 class SparkBuild(Build):
