@@ -8,6 +8,11 @@
   exact. User features are then derived from the partials.
 -#}
 
+{#- When this build started, as a timestamp: the built_at of the partial rows it (re)builds. -#}
+{% macro clickstream_build_time() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
 {#- The reasons a landed event is quarantined, as a list expression over the landing's columns. A line the
     CSV reader rejected carries its own reason (landing_error); its typed fields are all null, so no other
     reason applies to it. -#}

@@ -25,7 +25,9 @@ SESSION_DAYS = (
     "select regexp_replace(source_file, '.*/', '') as file_name, * exclude (source_file, day_landed_events, built_at) "
     "from int_clickstream_session_days order by all"
 )
-ITEMS = "select * exclude (day_landed_events, built_at) from int_clickstream_user_day_items order by all"
+ITEMS = (
+    "select * exclude (day_landed_events, first_built_at, built_at) from int_clickstream_user_day_items order by all"
+)
 TOTALS = "select * exclude (partials_built_at) from int_clickstream_user_totals order by user_id"
 
 
@@ -126,6 +128,23 @@ def test_a_build_rebuilds_only_the_days_its_new_files_touch(builds):
     assert rebuilt[1][-1] == days[3] and set(rebuilt[1]) <= {days[2], days[3]}
     # The last files bring the last days, and copies and late events of day 2; never day 1.
     assert {days[1], *days[4:]} <= set(rebuilt[2]) and days[0] not in rebuilt[2]
+
+
+def test_user_totals_add_to_the_distinct_counts_they_had(builds):
+    """The later builds add the values of the item rows first seen since the previous build to each user's
+    distinct counts (the equality with a full build is the test above); a rebuilt day keeps when its rows
+    were first seen."""
+    incremental, _, _ = builds
+    compiled = next((incremental.workdir / "target" / "compiled").rglob("int_clickstream_user_totals.sql"))
+    assert "counted_items" in compiled.read_text()
+    items = incremental.query_build_database(
+        "select event_date, min(first_built_at) as first_seen, max(built_at) as built "
+        "from int_clickstream_user_day_items group by event_date order by event_date"
+    )
+    first_build, last_build = items["first_seen"].min(), items["built"].max()
+    # Day 2 was built by the first build and rebuilt by the last (the late file): its rows keep the first.
+    assert items["first_seen"].iloc[1] == first_build and items["built"].iloc[1] == last_build
+    assert items["built"].iloc[0] == first_build  # day 1 was never rebuilt
 
 
 def test_late_copies_count_against_the_file_they_first_appeared_in(builds):

@@ -105,7 +105,7 @@ select
     -- What the day was built from: a later build rebuilds the day when its landed count differs.
     any_value(landed_days.day_landed_events) as day_landed_events,
     -- When the day was (re)built: int_clickstream_user_totals updates the users of rows newer than its last build.
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
+    {{ clickstream_build_time() }} as built_at
 
 from sessioned
 inner join landed_days

@@ -2,12 +2,22 @@
   The distinct products (with their category and brand) each user touched on each event day, from the
   usable events. Distinct counts do not add up across days, so the user features count distinct values over
   these rows: exact, and far fewer rows than events. Incremental by day like int_clickstream_session_days.
+
+  first_built_at is the build that first saw the row; a rebuilt day keeps it for the rows it had. Landing
+  only appends, so a day's items only grow, and int_clickstream_user_totals adds to a user's distinct counts
+  the values of rows newer than its last build that the user's older rows lack, instead of counting every
+  row of the user again.
 -#}
 {{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date'
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date',
+    on_schema_change='append_new_columns'
 ) }}
 
 {%- set days = clickstream_days_to_update() %}
+{%- if days is not none and 'first_built_at' not in adapter.get_columns_in_relation(this) | map(attribute='name') %}
+    {#- Built by a version without first_built_at: every day again, and the column is added. -#}
+    {%- set days = none %}
+{%- endif %}
 
 with
 
@@ -28,13 +38,42 @@ items as (
     from {{ ref('raw_clickstream_events') }}
     where {{ clickstream_day_filter(days) }} and {{ clickstream_event_is_usable() }}
 
+){%- if days is not none %},
+
+-- The rows the rebuilt days had: their first_built_at is kept.
+earlier as (
+
+    select
+        event_date,
+        user_id,
+        product_id,
+        category_id,
+        brand,
+        first_built_at
+    from {{ this }}
+    where {{ clickstream_day_filter(days, 'event_date') }}
+
 )
+{%- endif %}
 
 select
     items.*,
     landed_days.day_landed_events,
+    {%- if days is not none %}
+    coalesce(earlier.first_built_at, {{ clickstream_build_time() }}) as first_built_at,
+    {%- else %}
+    {{ clickstream_build_time() }} as first_built_at,
+    {%- endif %}
     -- When the day was (re)built: int_clickstream_user_totals updates the users of rows newer than its last build.
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
+    {{ clickstream_build_time() }} as built_at
 from items
 inner join landed_days
     on items.event_date = landed_days.event_date
+{%- if days is not none %}
+left join earlier
+    on items.event_date = earlier.event_date
+        and items.user_id = earlier.user_id
+        and items.product_id is not distinct from earlier.product_id
+        and items.category_id is not distinct from earlier.category_id
+        and items.brand is not distinct from earlier.brand
+{%- endif %}

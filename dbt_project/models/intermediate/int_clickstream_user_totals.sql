@@ -2,13 +2,36 @@
   Per-user totals of the clickstream, from the partial aggregates: sessions (a session that crosses midnight
   or two files has several partial rows, summed first), the funnel counts, revenue and price sums, the time
   mix, and the distinct counts (products, categories, brands, active days) over the per-day distinct items.
-  Incremental by user: a build recomputes only the users that have partial rows (re)built since this table's
-  last build (built_at), from all of their partial rows, so a new day costs the users active in it.
+  Incremental by user: a build updates only the users that have partial rows (re)built since this table's
+  last build (built_at). Their sums are recomputed from all their session rows (a session's cart and purchase
+  can fall on two days). Their distinct counts are added to: the landing only appends, so a user's item rows
+  only grow, and a build adds the values of the rows first seen since its last build (first_built_at) that
+  the user's older rows lack; an anti-join of a day's rows instead of counting all of a user's rows again.
+  After a full rebuild of the items (every row new) they are counted from all rows again.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
 {{ config(
     materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id'
 ) }}
+
+{%- set items_table = ref('int_clickstream_user_day_items') %}
+{#- The newest partial row this table has counted: rows built later are new to it. -#}
+{%- set watermark = "(select coalesce(max(partials_built_at), timestamp '1970-01-01') from " ~ this ~ ")" %}
+{#- Distinct counts, each as an expression over a relation of item rows ({t}). -#}
+{%- set breadth = {
+    'active_days': '{t}.event_date',
+    'distinct_products': '{t}.product_id',
+    'distinct_categories': '{t}.category_id',
+    'distinct_brands': "coalesce({t}.brand, 'unknown')",
+} %}
+{%- set additive = false %}
+{%- if execute and is_incremental() %}
+    {#- Added to only when this table counted item rows before: not after a full rebuild of the items. -#}
+    {%- set counted_query -%}
+        select count(*) from {{ items_table }} where first_built_at <= {{ watermark }}
+    {%- endset %}
+    {%- set additive = run_query(counted_query).columns[0].values()[0] > 0 %}
+{%- endif %}
 
 with
 
@@ -16,10 +39,10 @@ with
 changed_users as (
 
     select user_id from {{ ref('int_clickstream_session_days') }}
-    where built_at > (select coalesce(max(partials_built_at), timestamp '1970-01-01') from {{ this }})
+    where built_at > {{ watermark }}
     union
     select user_id from {{ ref('int_clickstream_user_day_items') }}
-    where built_at > (select coalesce(max(partials_built_at), timestamp '1970-01-01') from {{ this }})
+    where built_at > {{ watermark }}
 
 ),
 
@@ -33,14 +56,50 @@ session_days as (
 
 ),
 
+{% if additive -%}
+-- The item rows this table has not counted yet, and the counted rows of their users.
+new_items as (
+
+    select * from {{ items_table }} where first_built_at > {{ watermark }}
+
+),
+
+counted_items as (
+
+    select * from {{ items_table }}
+    where first_built_at <= {{ watermark }} and user_id in (select user_id from new_items)
+
+),
+
+{% for column, value in breadth.items() -%}
+-- Values of the new rows that the user's counted rows lack.
+{{ column }}_added as (
+
+    select
+        new_items.user_id,
+        count(distinct {{ value | replace('{t}', 'new_items') }}) as added
+    from new_items
+    where not exists (
+        select 1 from counted_items
+        where counted_items.user_id = new_items.user_id
+            and {{ value | replace('{t}', 'counted_items') }} = {{ value | replace('{t}', 'new_items') }}
+    )
+    group by new_items.user_id
+
+),
+
+{% endfor -%}
+{%- else -%}
 items as (
 
-    select * from {{ ref('int_clickstream_user_day_items') }}
+    select * from {{ items_table }}
     {% if is_incremental() -%}
     where user_id in (select user_id from changed_users)
     {%- endif %}
 
 ),
+
+{% endif -%}
 
 -- A session that crosses midnight (or whose events came in two files) has several rows: summed here.
 per_session as (
@@ -101,21 +160,48 @@ per_user_sessions as (
 
 ),
 
+{% if additive -%}
+-- The counts this table had, plus the values added since.
+per_user_breadth as (
+
+    select
+        changed_users.user_id,
+        {% for column in breadth -%}
+        coalesce(counted.{{ column }}, 0) + coalesce({{ column }}_added.added, 0) as {{ column }},
+        {% endfor -%}
+        items_built.items_built_at
+
+    from changed_users
+    left join {{ this }} as counted
+        on changed_users.user_id = counted.user_id
+    left join (
+        select user_id, max(built_at) as items_built_at from {{ items_table }}
+        where built_at > {{ watermark }}
+        group by user_id
+    ) as items_built
+        on changed_users.user_id = items_built.user_id
+    {% for column in breadth -%}
+    left join {{ column }}_added
+        on changed_users.user_id = {{ column }}_added.user_id
+    {% endfor %}
+
+)
+{%- else -%}
 -- Distinct counts do not add up across days: counted over the distinct items of every day.
 per_user_breadth as (
 
     select
         user_id,
-        count(distinct event_date) as active_days,
-        count(distinct product_id) as distinct_products,
-        count(distinct category_id) as distinct_categories,
-        count(distinct coalesce(brand, 'unknown')) as distinct_brands,
+        {% for column, value in breadth.items() -%}
+        count(distinct {{ value | replace('{t}.', '') }}) as {{ column }},
+        {% endfor -%}
         max(built_at) as items_built_at
 
     from items
     group by user_id
 
 )
+{%- endif %}
 
 select
     {{ star_except(['partials_built_at'], 'per_user_sessions') }},
