@@ -29,6 +29,7 @@ ITEMS = (
     "select * exclude (day_landed_events, first_built_at, built_at) from int_clickstream_user_day_items order by all"
 )
 TOTALS = "select * exclude (partials_built_at) from int_clickstream_user_totals order by user_id"
+INFERRED = "select * from int_clickstream_inferred_sessions order by all"
 
 
 def day_files(folder: Path) -> dict[str, pd.DataFrame]:
@@ -111,7 +112,7 @@ def test_an_incremental_build_gives_the_same_tables_as_a_full_build(builds, name
 
 def test_the_partial_aggregates_are_the_same_row_for_row(builds):
     incremental, whole, _ = builds
-    for sql in (SESSION_DAYS, ITEMS, TOTALS):
+    for sql in (SESSION_DAYS, ITEMS, TOTALS, INFERRED):
         pd.testing.assert_frame_equal(incremental.query_build_database(sql), whole.query_build_database(sql))
 
 
@@ -132,11 +133,13 @@ def test_a_build_rebuilds_only_the_days_its_new_files_touch(builds):
 
 def test_user_totals_add_to_the_distinct_counts_they_had(builds):
     """The later builds add the values of the item rows first seen since the previous build to each user's
-    distinct counts (the equality with a full build is the test above); a rebuilt day keeps when its rows
-    were first seen."""
+    distinct counts and re-session only some users (the equality with a full build is the test above); a
+    rebuilt day keeps when its rows were first seen."""
     incremental, _, _ = builds
-    compiled = next((incremental.workdir / "target" / "compiled").rglob("int_clickstream_user_totals.sql"))
-    assert "counted_items" in compiled.read_text()
+    compiled = incremental.workdir / "target" / "compiled"
+    assert "counted_items" in next(compiled.rglob("int_clickstream_user_totals.sql")).read_text()
+    # Inferred sessions too: only the users with events without a session id on the rebuilt days.
+    assert "changed_users" in next(compiled.rglob("int_clickstream_inferred_sessions.sql")).read_text()
     items = incremental.query_build_database(
         "select event_date, min(first_built_at) as first_seen, max(built_at) as built "
         "from int_clickstream_user_day_items group by event_date order by event_date"

@@ -2,15 +2,38 @@
   Sessions of the usable events that have no session id, by the 30-minute rule per user (var
   session_gap_minutes): a gap longer than the limit starts a session. One row per distinct (user, time).
 
-  Rebuilt from every such event on each build (they are a few percent of events, read by filter from the
-  landing), because a late event can join or extend a session of an earlier day. The key is the user and the
-  session's start time, not its rank, so a session no new event joins keeps its key from build to build;
+  Incremental by user: a late event can join or extend a session of an earlier day, so a build re-sessions
+  every user who has an event without a session id on a day whose landed events changed, from all of that
+  user's such events; the other users' sessions cannot change. The key is the user and the session's start
+  time, not its rank, so a session no new event joins keeps its key from build to build;
   int_clickstream_session_days rebuilds every day of a session that a new day's event belongs to.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
+    on_schema_change='append_new_columns'
+) }}
+
+{#- None (every user) on the first build, and on a table built before it recorded day_landed_events. -#}
+{%- set days = clickstream_days_to_update() %}
 
 with
 
+landed_days as (
+
+    {{ clickstream_landed_days(none) }}
+
+),
+
+{% if days is not none -%}
+changed_users as (
+
+    select distinct user_id
+    from {{ ref('raw_clickstream_events') }}
+    where {{ clickstream_day_filter(days) }} and user_session is null and {{ clickstream_event_is_usable() }}
+
+),
+
+{% endif -%}
 events as (
 
     select distinct
@@ -18,6 +41,9 @@ events as (
         event_at
     from {{ ref('raw_clickstream_events') }}
     where user_session is null and {{ clickstream_event_is_usable() }}
+    {%- if days is not none %}
+        and user_id in (select user_id from changed_users)
+    {%- endif %}
 
 ),
 
@@ -45,8 +71,13 @@ starts as (
 )
 
 select
-    user_id,
-    event_at,
-    cast(event_at as date) as event_date,
-    'inferred-' || user_id || '-' || {{ format_timestamp('session_started_at', '%Y%m%dT%H%M%S.%f') }} as session_key
+    starts.user_id,
+    starts.event_at,
+    landed_days.event_date,
+    'inferred-' || starts.user_id || '-' || {{ format_timestamp('starts.session_started_at', '%Y%m%dT%H%M%S.%f') }}
+        as session_key,
+    -- What the event's day had landed: a later build re-sessions the users of the days whose count differs.
+    landed_days.day_landed_events
 from starts
+inner join landed_days
+    on cast(starts.event_at as date) = landed_days.event_date

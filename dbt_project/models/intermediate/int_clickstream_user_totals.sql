@@ -72,19 +72,25 @@ counted_items as (
 ),
 
 {% for column, value in breadth.items() -%}
--- Values of the new rows that the user's counted rows lack.
+-- Values of the new rows that the user's counted rows lack (a set difference; null values are not counted,
+-- as count(distinct) does not count them).
 {{ column }}_added as (
 
     select
-        new_items.user_id,
-        count(distinct {{ value | replace('{t}', 'new_items') }}) as added
-    from new_items
-    where not exists (
-        select 1 from counted_items
-        where counted_items.user_id = new_items.user_id
-            and {{ value | replace('{t}', 'counted_items') }} = {{ value | replace('{t}', 'new_items') }}
-    )
-    group by new_items.user_id
+        user_id,
+        count(item_value) as added
+    from (
+        select
+            user_id,
+            {{ value | replace('{t}', 'new_items') }} as item_value
+        from new_items
+        except
+        select
+            user_id,
+            {{ value | replace('{t}', 'counted_items') }} as item_value
+        from counted_items
+    ) as added_values
+    group by user_id
 
 ),
 
