@@ -16,7 +16,7 @@ side in one run:
   and the same-answers check: the features of the build against bench/clickstream_reference_features.sql
   (the features as the project computed them before the incremental design) on the same files.
 
-Each figure is printed against its goal; results go to reports/bench/clickstream.json.
+Each figure is printed against its goal; results go to reports/bench/clickstream.json (or the file --out names).
 """
 
 from __future__ import annotations

@@ -69,16 +69,17 @@
 
 {#- The event days an incremental partial model must (re)build: every day whose count of landed events
     differs from the count the model last built it from (its day_landed_events column). None means all days
-    (first build, --full-refresh, or a table built before it had the column). Extra days can be added by the
-    caller (inferred sessions). -#}
-{% macro clickstream_days_to_update() -%}
+    (first build, --full-refresh, or a table built before it had day_landed_events or one of the model's
+    other recorded columns). Extra days can be added by the caller (inferred sessions). -#}
+{% macro clickstream_days_to_update(recorded_columns=[]) -%}
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if 'day_landed_events' not in adapter.get_columns_in_relation(this) | map(attribute='name') -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- for column in ['day_landed_events'] + recorded_columns if column not in columns -%}
         {#- Built by a version that did not record it: every day again (the model adds the column). -#}
         {{ return(none) }}
-    {%- endif -%}
+    {%- endfor -%}
     {%- set query -%}
         with landed as (
             {{ clickstream_landed_days(none) }}

@@ -13,11 +13,8 @@
     on_schema_change='append_new_columns'
 ) }}
 
-{%- set days = clickstream_days_to_update() %}
-{%- if days is not none and 'first_built_at' not in adapter.get_columns_in_relation(this) | map(attribute='name') %}
-    {#- Built by a version without first_built_at: every day again, and the column is added. -#}
-    {%- set days = none %}
-{%- endif %}
+{#- All days on a table built before it had first_built_at (the column is then added). -#}
+{%- set days = clickstream_days_to_update(['first_built_at']) %}
 
 with
 

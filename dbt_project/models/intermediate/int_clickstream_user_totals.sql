@@ -6,7 +6,7 @@
   last build (built_at). Their sums are recomputed from all their session rows (a session's cart and purchase
   can fall on two days). Their distinct counts are added to: the landing only appends, so a user's item rows
   only grow, and a build adds the values of the rows first seen since its last build (first_built_at) that
-  the user's older rows lack; an anti-join of a day's rows instead of counting all of a user's rows again.
+  the user's older rows lack: a set difference of a day's rows instead of counting all of a user's rows again.
   After a full rebuild of the items (every row new) they are counted from all rows again.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
@@ -41,7 +41,7 @@ changed_users as (
     select user_id from {{ ref('int_clickstream_session_days') }}
     where built_at > {{ watermark }}
     union
-    select user_id from {{ ref('int_clickstream_user_day_items') }}
+    select user_id from {{ items_table }}
     where built_at > {{ watermark }}
 
 ),
