@@ -125,23 +125,36 @@ def _check_columns(found: list[str], where: str) -> None:
         )
 
 
-def _file_relation(source, events_path: str, files: list[str], load_id: str):
+def _file_relation(source, session, events_path: str, files: list[str], load_id: str):
     """The new files of the source ``clickstream.events`` as one relation of typed columns plus source_file.
 
     ``source`` is the dbt source (its external_location reads every file of events_path, with the file
-    name); filtering on the file name prunes the files already landed before any is read (DuckDB skips
-    them), so a build reads each new file once, in parallel.
+    name). It is read again over the new files only (_reader_of): binding a reader opens every file it
+    names, so a reader of the whole glob would cost more with every day landed. The filter on the file name
+    keeps the result right whichever reader is used.
     """
-    found = [c for c in source.columns if c != "filename"]
+    reader = _reader_of(source, session, events_path, files)
+    found = [c for c in reader.columns if c != "filename"]
     _check_columns(found, f"Events file(s) {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}")
-    types = {name: str(kind) for name, kind in zip(source.columns, source.types, strict=True)}
+    # The types of the files read (Parquet files typed alike by name: union_by_name).
+    types = {name: str(kind) for name, kind in zip(reader.columns, reader.types, strict=True)}
     new_files = ", ".join(quote(f) for f in files)
     landing = (
         f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id, "
         f"cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line "
         f"from clickstream_source where filename in ({new_files}))"
     )
-    return source.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
+    return reader.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
+
+
+def _reader_of(source, session, events_path: str, files: list[str]):
+    """The source's reader with its path (the quoted events_path, once in its text) replaced by the list
+    of ``files``; the source itself when the path is not found once in it (a source defined otherwise) or
+    a file name would read as a glob (DuckDB expands each name of a list)."""
+    text, path = source.sql_query(), quote(events_path)
+    if text.count(path) != 1 or any(char in f for f in files for char in "*?[{"):
+        return source
+    return session.query(text.replace(path, "[" + ", ".join(quote(f) for f in files) + "]"))
 
 
 def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: str):
@@ -225,4 +238,4 @@ def new_events(
             f"cast(null as varchar) as rejected_line where false)"
         )
         return session.sql(typed_select(nothing, {}, LANDING_COLUMNS))
-    return _file_relation(source, events_path, files, load_id)
+    return _file_relation(source, session, events_path, files, load_id)
