@@ -29,13 +29,15 @@ ITEMS = (
     "select * exclude (day_landed_events, first_built_at, built_at) from int_clickstream_user_day_items order by all"
 )
 TOTALS = "select * exclude (partials_built_at) from int_clickstream_user_totals order by user_id"
-INFERRED = "select * from int_clickstream_inferred_sessions order by all"
+INFERRED = "select * exclude (key_built_at) from int_clickstream_inferred_sessions order by all"
 
 
 def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     """A week of events (six days of sessions, some running into a seventh), one file per day, the last one
-    late: it also carries exact copies of day-2 events and day-2 events without a session id that fall
-    between two inferred sessions of a user."""
+    late: it also carries exact copies of day-2 events, day-2 events without a session id that fall
+    between two inferred sessions of a user, and a day-2 event at 23:50 that joins a day-3 session without
+    an id (the day-3 event at 00:10 changes session key, so day 3 must be rebuilt though no file brings it
+    an event)."""
     events = generate_events(40_000, days=6, seed=11)
     day = events["event_time"].str[:10]
     days = sorted(day.unique())
@@ -47,8 +49,13 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     start = pd.Timestamp(lonely["event_time"].removesuffix(" UTC"))
     # One event 20 minutes after and one 40 minutes after: joins (and extends) the inferred session.
     bridge["event_time"] = [(start + pd.Timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S UTC") for m in (20, 40)]
+    # A user of one session-less event at 00:10 on day 3, and a late one at 23:50 on day 2.
+    midnight = pd.Timestamp(days[2])
+    night = pd.DataFrame([lonely, lonely]).assign(user_id=999_999_999)
+    night["event_time"] = [(midnight + pd.Timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S UTC") for m in (10, -10)]
+    files[f"events_{days[2]}.csv"] = pd.concat([files[f"events_{days[2]}.csv"], night.iloc[:1]], ignore_index=True)
     late = f"events_{days[-1]}.csv"
-    files[late] = pd.concat([files[late], copies, bridge], ignore_index=True)
+    files[late] = pd.concat([files[late], copies, bridge, night.iloc[1:]], ignore_index=True)
     folder.mkdir(parents=True, exist_ok=True)
     return files
 
@@ -125,10 +132,11 @@ def test_a_build_rebuilds_only_the_days_its_new_files_touch(builds):
     )
     assert len(days) >= 6
     assert rebuilt[0] == []  # the first build reads every day, with no day filter
-    # Day 4, and day 3 only if a session without an id crossed midnight into day 4 (it is rebuilt with it).
-    assert rebuilt[1][-1] == days[3] and set(rebuilt[1]) <= {days[2], days[3]}
-    # The last files bring the last days, and copies and late events of day 2; never day 1.
-    assert {days[1], *days[4:]} <= set(rebuilt[2]) and days[0] not in rebuilt[2]
+    # Day 4 only: a session without an id that runs from day 3 into day 4 keeps its key, so day 3 is unchanged.
+    assert rebuilt[1] == [days[3]]
+    # The last files bring the last days, and copies and late events of day 2; never day 1. Day 3 gets no
+    # event, but the late 23:50 event of day 2 changes the session key of its 00:10 event.
+    assert {days[1], days[2], *days[4:]} <= set(rebuilt[2]) and days[0] not in rebuilt[2]
 
 
 def test_user_totals_add_to_the_distinct_counts_they_had(builds):

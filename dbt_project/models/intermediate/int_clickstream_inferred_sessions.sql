@@ -5,16 +5,19 @@
   Incremental by user: a late event can join or extend a session of an earlier day, so a build re-sessions
   every user who has an event without a session id on a day whose landed events changed, from all of that
   user's such events; the other users' sessions cannot change. The key is the user and the session's start
-  time, not its rank, so a session no new event joins keeps its key from build to build;
-  int_clickstream_session_days rebuilds every day of a session that a new day's event belongs to.
+  time, not its rank, so a session no new event joins keeps its key from build to build. key_built_at is the
+  build that gave an event its key (kept while the key stays): int_clickstream_session_days rebuilds the
+  days with an event whose key changed since the day was built. A new event can only change the key of
+  later events (it can start a session or close a gap), so a new day's events leave earlier days alone.
 -#}
 {{ config(
     materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
     on_schema_change='append_new_columns'
 ) }}
 
-{#- None (every user) on the first build, and on a table built before it recorded day_landed_events. -#}
-{%- set days = clickstream_days_to_update() %}
+{#- None (every user) on the first build, and on a table built before it recorded day_landed_events or
+    key_built_at. -#}
+{%- set days = clickstream_days_to_update(['key_built_at']) %}
 
 with
 
@@ -68,16 +71,52 @@ starts as (
             over (partition by user_id order by event_at rows unbounded preceding) as session_started_at
     from gaps
 
+),
+
+keyed as (
+
+    select
+        user_id,
+        event_at,
+        'inferred-' || user_id || '-' || {{ format_timestamp('session_started_at', '%Y%m%dT%H%M%S.%f') }}
+            as session_key
+    from starts
+
+){%- if days is not none %},
+
+-- The keys the re-sessioned users' events had: an unchanged key keeps the build that gave it.
+earlier as (
+
+    select
+        user_id,
+        event_at,
+        session_key,
+        key_built_at
+    from {{ this }}
+    where user_id in (select user_id from changed_users)
+
 )
+{%- endif %}
 
 select
-    starts.user_id,
-    starts.event_at,
+    keyed.user_id,
+    keyed.event_at,
     landed_days.event_date,
-    'inferred-' || starts.user_id || '-' || {{ format_timestamp('starts.session_started_at', '%Y%m%dT%H%M%S.%f') }}
-        as session_key,
+    keyed.session_key,
     -- What the event's day had landed: a later build re-sessions the users of the days whose count differs.
-    landed_days.day_landed_events
-from starts
+    landed_days.day_landed_events,
+    {%- if days is not none %}
+    case
+        when earlier.session_key = keyed.session_key then earlier.key_built_at else {{ clickstream_build_time() }}
+    end as key_built_at
+    {%- else %}
+    {{ clickstream_build_time() }} as key_built_at
+    {%- endif %}
+from keyed
 inner join landed_days
-    on cast(starts.event_at as date) = landed_days.event_date
+    on cast(keyed.event_at as date) = landed_days.event_date
+{%- if days is not none %}
+left join earlier
+    on keyed.user_id = earlier.user_id
+        and keyed.event_at = earlier.event_at
+{%- endif %}

@@ -10,9 +10,10 @@
   - duplicates stay exact: an exact copy has the same time, hence the same day, whatever file it came in;
   - a session that crosses midnight has a row per day; per-session figures are sums over its rows, and the
     session count is a count of distinct (user, session) keys, so both are exact;
-  - an event without a session id takes its inferred session from int_clickstream_inferred_sessions, and
-    every day of an inferred session that a rebuilt day's event belongs to is rebuilt too (a late event can
-    merge sessions across days);
+  - an event without a session id takes its inferred session from int_clickstream_inferred_sessions, and a
+    day with an event whose inferred session key changed since the day was built is rebuilt too (a late
+    event can merge sessions across days; a session a new day only extends keeps its key, so the day it
+    started on is not rebuilt);
   - distinct products, categories and brands are counted from int_clickstream_user_day_items.
   A full refresh and an incremental build give the same rows (tests/integration/test_clickstream_incremental.py).
 -#}
@@ -21,15 +22,17 @@
 ) }}
 
 {%- set days = clickstream_days_to_update() %}
-{%- if days is not none and days | length > 0 %}
-    {%- set session_days_query -%}
-        select distinct cast(event_date as string) from {{ ref('int_clickstream_inferred_sessions') }}
-        where session_key in (
-            select session_key from {{ ref('int_clickstream_inferred_sessions') }}
-            where {{ clickstream_day_filter(days) }}
-        )
+{%- if days is not none %}
+    {%- set rekeyed_days_query -%}
+        select distinct cast(inferred.event_date as string)
+        from {{ ref('int_clickstream_inferred_sessions') }} as inferred
+        inner join (
+            select event_date, max(built_at) as built_at from {{ this }} group by event_date
+        ) as built
+            on inferred.event_date = built.event_date
+        where inferred.key_built_at > built.built_at
     {%- endset -%}
-    {%- set days = (days + run_query(session_days_query).columns[0].values() | list) | unique | sort | list %}
+    {%- set days = (days + run_query(rekeyed_days_query).columns[0].values() | list) | unique | sort | list %}
 {%- endif %}
 
 with

@@ -1,12 +1,13 @@
 {#-
   Per-user totals of the clickstream, from the partial aggregates: sessions (a session that crosses midnight
-  or two files has several partial rows, summed first), the funnel counts, revenue and price sums, the time
-  mix, and the distinct counts (products, categories, brands, active days) over the per-day distinct items.
+  or two files has several partial rows: its cart and purchase counts are summed first), the funnel counts,
+  revenue and price sums, the time mix, and the distinct counts (products, categories, brands, active days)
+  over the per-day distinct items.
   Incremental by user: a build updates only the users that have partial rows (re)built since this table's
   last build (built_at). Their sums are recomputed from all their session rows (a session's cart and purchase
   can fall on two days). Their distinct counts are added to: the landing only appends, so a user's item rows
   only grow, and a build adds the values of the rows first seen since its last build (first_built_at) that
-  the user's older rows lack: a set difference of a day's rows instead of counting all of a user's rows again.
+  the user's older rows lack (an anti-join) instead of counting all of a user's rows again.
   After a full rebuild of the items (every row new) they are counted from all rows again.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
@@ -72,25 +73,26 @@ counted_items as (
 ),
 
 {% for column, value in breadth.items() -%}
--- Values of the new rows that the user's counted rows lack (a set difference; null values are not counted,
--- as count(distinct) does not count them).
+-- Values of the new rows that the user's counted rows lack (null values are not counted, as count(distinct)
+-- does not count them). An anti-join probing the counted rows with the new (user, value) pairs: cheaper than a
+-- set difference that hashes all of the users' counted rows.
 {{ column }}_added as (
 
     select
-        user_id,
-        count(item_value) as added
+        new_values.user_id,
+        count(new_values.item_value) as added
     from (
-        select
+        select distinct
             user_id,
             {{ value | replace('{t}', 'new_items') }} as item_value
         from new_items
-        except
-        select
-            user_id,
-            {{ value | replace('{t}', 'counted_items') }} as item_value
-        from counted_items
-    ) as added_values
-    group by user_id
+    ) as new_values
+    where not exists (
+        select 1 from counted_items
+        where counted_items.user_id = new_values.user_id
+            and {{ value | replace('{t}', 'counted_items') }} = new_values.item_value
+    )
+    group by new_values.user_id
 
 ),
 
@@ -107,46 +109,44 @@ items as (
 
 {% endif -%}
 
--- A session that crosses midnight (or whose events came in two files) has several rows: summed here.
+-- A session that crosses midnight (or whose events came in two files) has several rows: its cart and
+-- purchase counts are summed before the session is counted as with a cart or abandoned. Only these two
+-- columns are grouped by session; the other figures are sums per user, straight from the rows (a grouping
+-- by the session's text key of every figure cost twice the rest of this model).
 per_session as (
 
     select
         user_id,
         session_key,
-        min(first_event_at) as first_event_at,
-        max(last_event_at) as last_event_at,
-        max(built_at) as partials_built_at,
-        sum(event_count) as event_count,
-        sum(view_count) as view_count,
         sum(cart_count) as cart_count,
-        sum(remove_count) as remove_count,
-        sum(purchase_count) as purchase_count,
-        sum(purchase_revenue) as purchase_revenue,
-        sum(viewed_price_sum) as viewed_price_sum,
-        sum(viewed_prices) as viewed_prices,
-        sum(bought_prices) as bought_prices,
-        sum(night_events) as night_events,
-        sum(morning_events) as morning_events,
-        sum(afternoon_events) as afternoon_events,
-        sum(evening_events) as evening_events,
-        sum(weekend_events) as weekend_events
+        sum(purchase_count) as purchase_count
 
     from session_days
     group by user_id, session_key
 
 ),
 
-per_user_sessions as (
+per_user_session_counts as (
+
+    select
+        user_id,
+        count(*) as session_count,
+        count(*) filter (where cart_count > 0) as sessions_with_cart,
+        count(*) filter (where cart_count > 0 and purchase_count = 0) as abandoned_cart_sessions
+
+    from per_session
+    group by user_id
+
+),
+
+per_user_sums as (
 
     select
         user_id,
         max(last_event_at) as last_event_at,
         min(first_event_at) as first_event_at,
-        max(partials_built_at) as partials_built_at,
+        max(built_at) as partials_built_at,
         cast(sum(event_count) as bigint) as event_count,
-        count(*) as session_count,
-        count(*) filter (where cart_count > 0) as sessions_with_cart,
-        count(*) filter (where cart_count > 0 and purchase_count = 0) as abandoned_cart_sessions,
         cast(sum(view_count) as bigint) as view_count,
         cast(sum(cart_count) as bigint) as cart_count,
         cast(sum(remove_count) as bigint) as remove_count,
@@ -161,8 +161,29 @@ per_user_sessions as (
         cast(sum(evening_events) as bigint) as evening_events,
         cast(sum(weekend_events) as bigint) as weekend_events
 
-    from per_session
+    from session_days
     group by user_id
+
+),
+
+per_user_sessions as (
+
+    select
+        per_user_sums.user_id,
+        per_user_sums.last_event_at,
+        per_user_sums.first_event_at,
+        per_user_sums.partials_built_at,
+        per_user_sums.event_count,
+        per_user_session_counts.session_count,
+        per_user_session_counts.sessions_with_cart,
+        per_user_session_counts.abandoned_cart_sessions,
+        {{ star_except(
+            ['user_id', 'last_event_at', 'first_event_at', 'partials_built_at', 'event_count'], 'per_user_sums'
+        ) }}
+
+    from per_user_sums
+    inner join per_user_session_counts
+        on per_user_sums.user_id = per_user_session_counts.user_id
 
 ),
 
