@@ -59,15 +59,19 @@ session_days as (
 
 {% if additive -%}
 -- The item rows this table has not counted yet, and the counted rows of their users.
+-- Only the columns the counts read: DuckDB materialises these CTEs (several consumers).
 new_items as (
 
-    select * from {{ items_table }} where first_built_at > {{ watermark }}
+    select user_id, event_date, product_id, category_id, brand
+    from {{ items_table }}
+    where first_built_at > {{ watermark }}
 
 ),
 
 counted_items as (
 
-    select * from {{ items_table }}
+    select user_id, event_date, product_id, category_id, brand
+    from {{ items_table }}
     where first_built_at <= {{ watermark }} and user_id in (select user_id from new_items)
 
 ),
