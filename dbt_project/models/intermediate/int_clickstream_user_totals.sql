@@ -16,6 +16,8 @@
 ) }}
 
 {%- set items_table = ref('int_clickstream_user_day_items') %}
+{#- The item columns the distinct counts read. -#}
+{%- set item_columns = 'user_id, event_date, product_id, category_id, brand' %}
 {#- The newest partial row this table has counted: rows built later are new to it. -#}
 {%- set watermark = "(select coalesce(max(partials_built_at), timestamp '1970-01-01') from " ~ this ~ ")" %}
 {#- Distinct counts, each as an expression over a relation of item rows ({t}). -#}
@@ -62,7 +64,7 @@ session_days as (
 -- Only the columns the counts read: DuckDB materialises these CTEs (several consumers).
 new_items as (
 
-    select user_id, event_date, product_id, category_id, brand
+    select {{ item_columns }}
     from {{ items_table }}
     where first_built_at > {{ watermark }}
 
@@ -70,7 +72,7 @@ new_items as (
 
 counted_items as (
 
-    select user_id, event_date, product_id, category_id, brand
+    select {{ item_columns }}
     from {{ items_table }}
     where first_built_at <= {{ watermark }} and user_id in (select user_id from new_items)
 
