@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from clickstream_benchmark import events_folder  # noqa: E402
 
-from ml.dbt_models.landing import LANDING_COLUMNS, TARGET_TYPES, typed_select  # noqa: E402
+from ml.dbt_models.landing import LANDING_COLUMNS, TARGET_TYPES, typed_select, with_landing_columns  # noqa: E402
 
 SOURCES = ROOT / "dbt_project" / "models" / "staging" / "clickstream" / "_clickstream__sources.yml"
 
@@ -57,15 +57,12 @@ def main() -> None:
     pattern = str(events_folder(args.events, "csv") / "*.csv")
 
     def landing(store_rejects: bool) -> str:
-        source = (
-            "(select *, filename as source_file, cast(null as bigint) as source_row, 'profile' as load_id, "
-            "cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line "
-            f"from {csv_reader(pattern, store_rejects)})"
-        )
+        # The declared reader gives the kept-on-failure fields their target types (as the landing finds them).
+        source = with_landing_columns(csv_reader(pattern, store_rejects), "profile")
         return typed_select(source, TARGET_TYPES, LANDING_COLUMNS)
 
     with tempfile.TemporaryDirectory() as work:
-        database = str(Path(work) / "landing.duckdb")
+        without_rejects, with_rejects = (str(Path(work) / f"landing_{n}.duckdb") for n in ("plain", "rejects"))
         variants = [
             (
                 "count the rows through the typed reader, no rejects table",
@@ -90,12 +87,12 @@ def main() -> None:
             (
                 "the landing's typed select into the database file, no rejects table",
                 f"create table t as {landing(False)}",
-                database,
+                without_rejects,
             ),
             (
                 "the same with the rejects table (what the landing does)",
                 f"create table t as {landing(True)}",
-                database + "2",
+                with_rejects,
             ),
         ]
         for name, sql, target in variants:

@@ -139,12 +139,18 @@ def _file_relation(source, session, events_path: str, files: list[str], load_id:
     # The types of the files read (Parquet files typed alike by name: union_by_name).
     types = {name: str(kind) for name, kind in zip(reader.columns, reader.types, strict=True)}
     new_files = ", ".join(quote(f) for f in files)
-    landing = (
+    landing = with_landing_columns("clickstream_source", load_id, f"filename in ({new_files})")
+    return reader.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
+
+
+def with_landing_columns(file_reader: str, load_id: str, where: str = "true") -> str:
+    """The rows of ``file_reader`` (a reader of files with their ``filename``) that match ``where``, with the
+    landing columns a file gives every event (a subquery; typed_select types it)."""
+    return (
         f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id, "
         f"cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line "
-        f"from clickstream_source where filename in ({new_files}))"
+        f"from {file_reader} where {where})"
     )
-    return reader.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
 
 
 def _reader_of(source, session, events_path: str, files: list[str]):
