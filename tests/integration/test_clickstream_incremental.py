@@ -6,8 +6,10 @@ files touch. Real dbt builds in subprocesses."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -139,13 +141,16 @@ def test_a_build_rebuilds_only_the_days_its_new_files_touch(builds):
     assert {days[1], days[2], *days[4:]} <= set(rebuilt[2]) and days[0] not in rebuilt[2]
 
 
-def test_user_totals_add_to_the_distinct_counts_they_had(builds):
+def test_user_totals_add_to_what_they_had(builds):
     """The later builds add the values of the item rows first seen since the previous build to each user's
-    distinct counts and re-session only some users (the equality with a full build is the test above); a
-    rebuilt day keeps when its rows were first seen."""
+    distinct counts, add the new session rows to the sums and session counts of the users whose new rows are
+    all on new days, and re-session only some users (the equality with a full build is the test above; a
+    session running from a counted day into a new one is among them); a rebuilt day keeps when its rows were
+    first seen."""
     incremental, _, _ = builds
     compiled = incremental.workdir / "target" / "compiled"
-    assert "counted_items" in next(compiled.rglob("int_clickstream_user_totals.sql")).read_text()
+    totals = next(compiled.rglob("int_clickstream_user_totals.sql")).read_text()
+    assert "counted_items" in totals and "added_sessions" in totals and "resummed_users" in totals
     # Inferred sessions too: only the users with events without a session id on the rebuilt days.
     assert "changed_users" in next(compiled.rglob("int_clickstream_inferred_sessions.sql")).read_text()
     items = incremental.query_build_database(
@@ -156,6 +161,24 @@ def test_user_totals_add_to_the_distinct_counts_they_had(builds):
     # Day 2 was built by the first build and rebuilt by the last (the late file): its rows keep the first.
     assert items["first_seen"].iloc[1] == first_build and items["built"].iloc[1] == last_build
     assert items["built"].iloc[0] == first_build  # day 1 was never rebuilt
+
+
+def test_totals_kept_without_the_price_sums_are_summed_again(builds, tmp_path):
+    """User totals built by a version that did not keep the price sums cannot be added to: the next build
+    sums every user again, adds the columns, and the totals equal those of a full build."""
+    incremental, whole, _ = builds
+    upgraded = tmp_path / "upgraded"
+    shutil.copytree(incremental.workdir, upgraded)
+    with duckdb.connect(str(Build(upgraded).database) + ".build") as connection:
+        for column in ("viewed_price_sum", "viewed_prices", "bought_prices"):
+            connection.execute(f"alter table int_clickstream_user_totals drop column {column}")
+    rebuilt = build(upgraded, incremental.workdir.parent / "incremental_files")
+    totals = next((upgraded / "target" / "compiled").rglob("int_clickstream_user_totals.sql")).read_text()
+    assert "changed_users" not in totals  # every user, not only the changed ones
+    # The added columns come last in the upgraded table.
+    pd.testing.assert_frame_equal(
+        rebuilt.query_build_database(TOTALS), whole.query_build_database(TOTALS), check_like=True
+    )
 
 
 def test_late_copies_count_against_the_file_they_first_appeared_in(builds):

@@ -4,17 +4,27 @@
   revenue and price sums, the time mix, and the distinct counts (products, categories, brands, active days)
   over the per-day distinct items.
   Incremental by user: a build updates only the users that have partial rows (re)built since this table's
-  last build (built_at). Their sums are recomputed from all their session rows (a session's cart and purchase
-  can fall on two days). Their distinct counts are added to: the landing only appends, so a user's item rows
-  only grow, and a build adds the values of the rows first seen since its last build (first_built_at) that
-  the user's older rows lack (an anti-join) instead of counting all of a user's rows again.
-  After a full rebuild of the items (every row new) they are counted from all rows again.
+  last build (built_at), and adds to what it had instead of reading their history again:
+  - sums: a user whose new session rows are all on days this table had not counted for them (a new day)
+    gets the sums it had plus those of the new rows, and its session counts plus the sessions the new rows
+    add or complete (a key it had counted is looked up, with its counted cart and purchase counts: a
+    session's cart and purchase can fall on two days). A user with a new row on a day it had counted (a
+    rebuilt day: late events, copies, a changed session key) has that day's old rows replaced, so its sums
+    are taken from all its session rows again. Which days were counted is read off the items: a (user, day)
+    was counted when it has an item row first seen by a build this table had already followed
+    (first_built_at), since every day and user of the session rows has item rows and a day's items only grow.
+  - distinct counts: the landing only appends, so a user's item rows only grow, and a build adds the values
+    of the rows first seen since its last build that the user's older rows lack (an anti-join) instead of
+    counting all of a user's rows again.
+  After a full rebuild of the items (every row new) both are taken from all rows again.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
 {{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id'
+    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
+    on_schema_change='append_new_columns'
 ) }}
 
+{%- set sessions_table = ref('int_clickstream_session_days') %}
 {%- set items_table = ref('int_clickstream_user_day_items') %}
 {#- The item columns the distinct counts read. -#}
 {%- set item_columns = 'user_id, event_date, product_id, category_id, brand' %}
@@ -27,8 +37,22 @@
     'distinct_categories': '{t}.category_id',
     'distinct_brands': "coalesce({t}.brand, 'unknown')",
 } %}
+{#- The session rows' figures that add up, as kept here too (the price sums and counts, so that the averages
+    can be updated). -#}
+{%- set summed_columns = [
+    'event_count', 'view_count', 'cart_count', 'remove_count', 'purchase_count', 'purchase_revenue',
+    'viewed_price_sum', 'viewed_prices', 'bought_prices',
+    'night_events', 'morning_events', 'afternoon_events', 'evening_events', 'weekend_events',
+] %}
+{%- set summed_figures = (['first_event_at', 'last_event_at'] + summed_columns) | join(', ') %}
+{%- set incremental = is_incremental() %}
 {%- set additive = false %}
 {%- if execute and is_incremental() %}
+    {#- Built before it kept the price sums: every user is summed again (the columns are added). -#}
+    {%- set kept = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+    {%- set incremental = 'bought_prices' in kept %}
+{%- endif %}
+{%- if execute and incremental %}
     {#- Added to only when this table counted item rows before: not after a full rebuild of the items. -#}
     {%- set counted_query -%}
         select count(*) from {{ items_table }} where first_built_at <= {{ watermark }}
@@ -38,10 +62,10 @@
 
 with
 
-{% if is_incremental() -%}
+{% if incremental -%}
 changed_users as (
 
-    select user_id from {{ ref('int_clickstream_session_days') }}
+    select user_id from {{ sessions_table }}
     where built_at > {{ watermark }}
     union
     select user_id from {{ items_table }}
@@ -50,10 +74,96 @@ changed_users as (
 ),
 
 {% endif -%}
+{% if additive -%}
+new_session_rows as (
+
+    select * from {{ sessions_table }}
+    where built_at > {{ watermark }}
+
+),
+
+-- The users whose new session rows are all on days this table had not counted for them: their totals are
+-- added to. A (user, day) was counted when it has an item row first seen by a build this table followed.
+added_users as (
+
+    select user_id from new_session_rows
+    except
+    select new_days.user_id
+    from (select distinct user_id, event_date from new_session_rows) as new_days
+    inner join {{ items_table }} as counted
+        on new_days.user_id = counted.user_id
+            and new_days.event_date = counted.event_date
+    where counted.first_built_at <= {{ watermark }}
+
+),
+
+-- The other changed users: a day of theirs was rebuilt, and its old rows are gone. Summed from all their rows.
+resummed_users as (
+
+    select user_id from changed_users
+    except
+    select user_id from added_users
+
+),
+
+added_session_keys as (
+
+    select distinct
+        user_id,
+        session_key
+    from new_session_rows
+    where user_id in (select user_id from added_users)
+
+),
+
+-- The sessions of the new rows, with what this table had counted of the same session (one that ran into
+-- the new day, or came back in it): its cart and purchase counts decide whether it had a cart or was
+-- abandoned.
+added_sessions as (
+
+    select
+        new_sessions.cart_count,
+        new_sessions.purchase_count,
+        new_sessions.user_id,
+        counted_sessions.session_key is not null as was_counted,
+        coalesce(counted_sessions.cart_count, 0) as counted_cart_count,
+        coalesce(counted_sessions.purchase_count, 0) as counted_purchase_count
+
+    from (
+        select
+            user_id,
+            session_key,
+            sum(cart_count) as cart_count,
+            sum(purchase_count) as purchase_count
+        from new_session_rows
+        where user_id in (select user_id from added_users)
+        group by user_id, session_key
+    ) as new_sessions
+    left join (
+        select
+            counted.user_id,
+            counted.session_key,
+            sum(counted.cart_count) as cart_count,
+            sum(counted.purchase_count) as purchase_count
+        from {{ sessions_table }} as counted
+        inner join added_session_keys
+            on counted.user_id = added_session_keys.user_id
+                and counted.session_key = added_session_keys.session_key
+        where counted.built_at <= {{ watermark }}
+        group by counted.user_id, counted.session_key
+    ) as counted_sessions
+        on new_sessions.user_id = counted_sessions.user_id
+            and new_sessions.session_key = counted_sessions.session_key
+
+),
+
+{% endif -%}
 session_days as (
 
-    select * from {{ ref('int_clickstream_session_days') }}
-    {% if is_incremental() -%}
+    select * from {{ sessions_table }}
+    {% if additive -%}
+    where user_id in (select user_id from resummed_users)
+    {%- elif incremental -%}
     where user_id in (select user_id from changed_users)
     {%- endif %}
 
@@ -107,7 +217,7 @@ counted_items as (
 items as (
 
     select * from {{ items_table }}
-    {% if is_incremental() -%}
+    {% if incremental -%}
     where user_id in (select user_id from changed_users)
     {%- endif %}
 
@@ -143,6 +253,53 @@ per_user_session_counts as (
     from per_session
     group by user_id
 
+    {% if additive -%}
+    union all
+
+    -- What the added-to users had, plus what their new rows add: a new session, or a counted one that now
+    -- has a cart, or whose abandoned cart now has its purchase.
+    select
+        added.user_id,
+        coalesce(counted.session_count, 0) + added.session_count as session_count,
+        coalesce(counted.sessions_with_cart, 0) + added.sessions_with_cart as sessions_with_cart,
+        coalesce(counted.abandoned_cart_sessions, 0) + added.abandoned_cart_sessions as abandoned_cart_sessions
+
+    from (
+        select
+            user_id,
+            count(*) filter (where not was_counted) as session_count,
+            count(*) filter (where cart_count + counted_cart_count > 0)
+            - count(*) filter (where counted_cart_count > 0) as sessions_with_cart,
+            count(*) filter (where cart_count + counted_cart_count > 0 and purchase_count + counted_purchase_count = 0)
+            - count(*) filter (where counted_cart_count > 0 and counted_purchase_count = 0)
+                as abandoned_cart_sessions
+        from added_sessions
+        group by user_id
+    ) as added
+    left join {{ this }} as counted
+        on added.user_id = counted.user_id
+    {%- endif %}
+
+),
+
+-- The rows summed per user: all session rows of the users summed again; for the users added to, their new
+-- rows and what this table had for them (its totals are sums of the same figures, the extremes too).
+summed_rows as (
+
+    select user_id, built_at, {{ summed_figures }} from session_days
+
+    {% if additive -%}
+    union all
+
+    select user_id, built_at, {{ summed_figures }} from new_session_rows
+    where user_id in (select user_id from added_users)
+
+    union all
+
+    select user_id, partials_built_at as built_at, {{ summed_figures }} from {{ this }}
+    where user_id in (select user_id from added_users)
+    {%- endif %}
+
 ),
 
 per_user_sums as (
@@ -157,17 +314,21 @@ per_user_sums as (
         cast(sum(cart_count) as bigint) as cart_count,
         cast(sum(remove_count) as bigint) as remove_count,
         cast(sum(purchase_count) as bigint) as purchase_count,
-        coalesce(sum(purchase_revenue), 0) as purchase_revenue,
+        cast(coalesce(sum(purchase_revenue), 0) as decimal(38, 2)) as purchase_revenue,
         -- Divided as doubles: decimal division rounds differently on DuckDB and Spark.
         cast(sum(viewed_price_sum) as double) / nullif(sum(viewed_prices), 0) as avg_price_viewed,
         cast(sum(purchase_revenue) as double) / nullif(sum(bought_prices), 0) as avg_price_bought,
+        -- Kept so that a later build can add to the averages.
+        cast(sum(viewed_price_sum) as decimal(38, 2)) as viewed_price_sum,
+        cast(sum(viewed_prices) as bigint) as viewed_prices,
+        cast(sum(bought_prices) as bigint) as bought_prices,
         cast(sum(night_events) as bigint) as night_events,
         cast(sum(morning_events) as bigint) as morning_events,
         cast(sum(afternoon_events) as bigint) as afternoon_events,
         cast(sum(evening_events) as bigint) as evening_events,
         cast(sum(weekend_events) as bigint) as weekend_events
 
-    from session_days
+    from summed_rows
     group by user_id
 
 ),
