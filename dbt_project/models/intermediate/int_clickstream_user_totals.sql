@@ -97,7 +97,8 @@ added_users as (
 
 ),
 
--- The other changed users: a day of theirs was rebuilt, and its old rows are gone. Summed from all their rows.
+-- The other changed users: a day of theirs was rebuilt, and its old rows are gone. Summed from all their
+-- rows.
 resummed_users as (
 
     select user_id from changed_users
