@@ -56,11 +56,12 @@ def isolated_env(work) -> dict[str, str]:
     }
 
 
-def dbt_build(root, work, dbt_vars: dict, log_name: str = "dbt_build.log") -> Measurement:
-    """`dbt build --vars ...` measured in a subprocess; stops the benchmark with the log tail if it fails."""
+def dbt_build(root, work, dbt_vars: dict, log_name: str = "dbt_build.log", threads: int | None = None) -> Measurement:
+    """`dbt build --vars ...` measured in a subprocess; stops the benchmark with the log tail if it fails.
+    ``threads`` overrides the profile's (2) for this build only."""
     from ml.apps.dbt_runner import dbt_command
 
-    command = dbt_command(["build"], dbt_vars, root)
+    command = dbt_command(["build", *(["--threads", str(threads)] if threads else [])], dbt_vars, root)
     result = measure(command, env=isolated_env(work), cwd=str(root), log_path=str(work / log_name))
     if result.returncode != 0:
         print((work / log_name).read_text()[-3000:])
