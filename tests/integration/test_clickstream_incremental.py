@@ -163,22 +163,40 @@ def test_user_totals_add_to_what_they_had(builds):
     assert items["built"].iloc[0] == first_build  # day 1 was never rebuilt
 
 
-def test_totals_kept_without_the_price_sums_are_summed_again(builds, tmp_path):
+def test_a_build_database_of_an_older_version_is_brought_up_to_date(builds, tmp_path):
     """User totals built by a version that did not keep the price sums cannot be added to: the next build
-    sums every user again, adds the columns, and the totals equal those of a full build."""
+    sums every user again, adds the columns, and the totals equal those of a full build. The landing's
+    copies that older versions left behind (dbt-duckdb's writer) are dropped."""
     incremental, whole, _ = builds
     upgraded = tmp_path / "upgraded"
     shutil.copytree(incremental.workdir, upgraded)
+    leftover = "raw_clickstream_events__dbt_tmp20261101093000123456"
     with duckdb.connect(str(Build(upgraded).database) + ".build") as connection:
         for column in ("viewed_price_sum", "viewed_prices", "bought_prices"):
             connection.execute(f"alter table int_clickstream_user_totals drop column {column}")
+        connection.execute(f"create table {leftover} as select * from raw_clickstream_events limit 10")
+        # Another model's table of a like name is not the landing's to drop.
+        connection.execute("create table raw_clickstream_events_dbt_tmp_kept as select 1 as kept")
     rebuilt = build(upgraded, incremental.workdir.parent / "incremental_files")
+    tables = set(rebuilt.query_build_database("select table_name from duckdb_tables()")["table_name"])
+    assert leftover not in tables and "raw_clickstream_events_dbt_tmp_kept" in tables
     totals = next((upgraded / "target" / "compiled").rglob("int_clickstream_user_totals.sql")).read_text()
     assert "changed_users" not in totals  # every user, not only the changed ones
     # The added columns come last in the upgraded table.
     pd.testing.assert_frame_equal(
         rebuilt.query_build_database(TOTALS), whole.query_build_database(TOTALS), check_like=True
     )
+
+
+def test_incremental_landings_leave_no_staging_table_behind(builds):
+    """The landing (a Python model) appends its new rows through a temporary table
+    (dbt_project/macros/python_models.sql): after its two incremental builds the build database holds no
+    `__dbt_tmp` table, where dbt-duckdb's own macro left one persistent copy of the landed rows per build."""
+    incremental, _, _ = builds
+    leftovers = incremental.query_build_database(
+        "select schema_name, table_name from duckdb_tables() where not temporary and table_name like '%dbt_tmp%'"
+    )
+    assert leftovers.empty, leftovers
 
 
 def test_late_copies_count_against_the_file_they_first_appeared_in(builds):

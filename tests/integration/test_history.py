@@ -183,6 +183,17 @@ def test_the_published_tables_and_the_run_printout(history):
     assert printed.returncode == 0
 
 
+def test_the_builds_leave_no_staging_table_behind(history):
+    """The incremental Python models (the landing, which lands new events in these runs, and the fits, which
+    refit) append through staging tables that no build leaves in the build database
+    (dbt_project/macros/python_models.sql); dbt-duckdb's own writer left one per build and model."""
+    build, _, _ = history
+    leftovers = build.query_build_database(
+        "select schema_name, table_name from duckdb_tables() where not temporary and table_name like '%dbt_tmp%'"
+    )
+    assert leftovers.empty, leftovers
+
+
 def test_only_the_explicit_var_prunes_the_history(small_build, tmp_path):
     """Its own warehouse: pruning changes what the shared history above holds. Run 1 is the small build."""
     build = copy_of(small_build, tmp_path / "build")
