@@ -24,6 +24,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL_CUSTOMERS = FIXTURES / "customers_small.tsv"
 BUNDLED_CUSTOMERS = ROOT / "data" / "raw" / "smartcart" / "marketing_campaign.csv"
 SMALL_INVOICES = FIXTURES / "invoices_small.csv"
+# Persistent `<model>__dbt_tmp<time>` staging tables of incremental models (dbt_project/macros/python_models.sql):
+# a build database should hold none after a build.
+STAGING_TABLES_LEFT = (
+    "select schema_name, table_name from duckdb_tables() where not temporary and table_name like '%dbt_tmp%'"
+)
 BUNDLED_INVOICES = ROOT / "data" / "raw" / "online_retail" / "online_retail_2010-12_to_2011-02.csv"
 
 

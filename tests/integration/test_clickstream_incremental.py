@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from ml.synthetic.events import generate_events
-from tests.conftest import SMALL_CUSTOMERS, Build, built_once
+from tests.conftest import SMALL_CUSTOMERS, STAGING_TABLES_LEFT, Build, built_once
 
 COMPARED = {
     "features": "select * exclude (as_of_at) from clickstream_customer_features order by user_id",
@@ -193,9 +193,7 @@ def test_incremental_landings_leave_no_staging_table_behind(builds):
     (dbt_project/macros/python_models.sql): after its two incremental builds the build database holds no
     `__dbt_tmp` table, where dbt-duckdb's own macro left one persistent copy of the landed rows per build."""
     incremental, _, _ = builds
-    leftovers = incremental.query_build_database(
-        "select schema_name, table_name from duckdb_tables() where not temporary and table_name like '%dbt_tmp%'"
-    )
+    leftovers = incremental.query_build_database(STAGING_TABLES_LEFT)
     assert leftovers.empty, leftovers
 
 

@@ -18,7 +18,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import BUNDLED_INVOICES, ROOT, SMALL_CUSTOMERS, Build, built_once, copy_of
+from tests.conftest import (
+    BUNDLED_INVOICES,
+    ROOT,
+    SMALL_CUSTOMERS,
+    STAGING_TABLES_LEFT,
+    Build,
+    built_once,
+    copy_of,
+)
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -188,9 +196,7 @@ def test_the_builds_leave_no_staging_table_behind(history):
     refit) append through staging tables that no build leaves in the build database
     (dbt_project/macros/python_models.sql); dbt-duckdb's own writer left one per build and model."""
     build, _, _ = history
-    leftovers = build.query_build_database(
-        "select schema_name, table_name from duckdb_tables() where not temporary and table_name like '%dbt_tmp%'"
-    )
+    leftovers = build.query_build_database(STAGING_TABLES_LEFT)
     assert leftovers.empty, leftovers
 
 
