@@ -164,6 +164,7 @@
             select
                 rejected.source_file,
                 rejected.source_row,
+                sizes.source_file_bytes,
                 '{{ invocation_id }}' as load_id,
                 rejected.landing_error,
                 rejected.rejected_line,
@@ -173,6 +174,9 @@
                 rejected.bad_values['price'] as price_raw,
                 rejected.bad_values['user_id'] as user_id_raw
             from rejected
+            -- The size of the file when the landing read it (a temporary table the landing model writes).
+            left join clickstream_landing_file_sizes as sizes
+                on rejected.source_file = sizes.source_file
             where not exists (
                 select 1 from {{ this }} as landed
                 where landed.source_file = rejected.source_file
@@ -183,6 +187,41 @@
         {%- do run_query(insert) -%}
     {%- endif -%}
     select 1
+{%- endmacro %}
+
+{#- Spark's landing: stop when a landed file the source still reads has another size than when it was landed
+    (its new lines would never be landed), with the message of the DuckDB landing
+    (ml/dbt_models/landing.py, check_landed_files_unchanged). Files landed before sizes were recorded are not
+    compared. -#}
+{% macro check_landed_clickstream_files_unchanged(source_relation) -%}
+    {%- set query -%}
+        select landed.source_file, landed.source_file_bytes, files.file_bytes
+        from (
+            select source_file, max(source_file_bytes) as source_file_bytes from {{ this }} group by source_file
+        ) as landed
+        inner join (
+            select distinct regexp_replace(_metadata.file_path, '^file:', '') as file, _metadata.file_size as file_bytes
+            from {{ source_relation }}
+        ) as files
+            on landed.source_file = files.file
+        where landed.source_file_bytes is not null and landed.source_file_bytes != files.file_bytes
+        order by landed.source_file
+    {%- endset -%}
+    {%- set changed = run_query(query).rows -%}
+    {%- if changed | length > 0 -%}
+        {%- set listed = [] -%}
+        {%- for row in changed[:3] -%}
+            {%- do listed.append("'" ~ row[0] ~ "' had " ~ "{:,}".format(row[1] | int) ~ " bytes when it was landed and has "
+                ~ "{:,}".format(row[2] | int) ~ " now") -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            "Events file(s) changed after they were landed: " ~ listed | join('; ')
+            ~ (" (and " ~ (changed | length - 3) ~ " more)" if changed | length > 3 else "")
+            ~ ". A landed file is not read again, so its new lines would be lost: deliver new events in a new "
+            ~ "file, or land every file again with `smartcart run --full-refresh` (or `dbt build --full-refresh "
+            ~ "--select raw_clickstream_events+`)."
+        ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- How the clickstream's partial aggregates are kept: incremental by day or user (delete+insert) on DuckDB;

@@ -14,14 +14,17 @@ that does not type never fails the read and is never lost: a CSV line the reader
 post-hook ``land_clickstream_rejects`` with its text, the column and the reason (``landing_error``); in a
 text input (SQLite) the typed column is null and the text as written is kept beside it (``<column>_raw``).
 The staging rules quarantine both with their reason (docs/performance.md, docs/clickstream.md).
+
+A file is landed once, so a landed file must not change: each event keeps the size its file had when it
+was landed (``source_file_bytes``), and a later build stops, naming the file and both sizes, when a landed
+file the path still matches has another size (a file landed while it was still being written, or written
+again with more events). Its new lines would otherwise never be landed.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
-import pyarrow as pa
 
 COLUMNS = [
     "event_time",
@@ -72,9 +75,13 @@ TYPED = {
 }
 # Fields whose text is kept (as written) when it does not type.
 KEEP_TEXT_ON_FAILURE = ["event_time", "product_id", "category_id", "price", "user_id"]
-# Columns the landing adds to every event: where it came from and which landing read it; a line the CSV
-# reader rejected also has its text and the reason (null for every other event).
-LANDING_COLUMNS = ["source_file", "source_row", "load_id", "landing_error", "rejected_line"]
+# Columns the landing adds to every event: where it came from (with the file's size when it was landed) and
+# which landing read it; a line the CSV reader rejected also has its text and the reason (null for every
+# other event).
+LANDING_COLUMNS = ["source_file", "source_row", "load_id", "landing_error", "rejected_line", "source_file_bytes"]
+# The sizes of the files one landing reads, for the rejected lines its post-hook lands (a temporary table of
+# dbt's connection).
+FILE_SIZES_TABLE = "clickstream_landing_file_sizes"
 # The type each kept-on-failure field lands as: a source column already of that type needs no text kept.
 TARGET_TYPES = {
     "event_time": "TIMESTAMP",
@@ -125,7 +132,36 @@ def _check_columns(found: list[str], where: str) -> None:
         )
 
 
-def _file_relation(source, session, events_path: str, files: list[str], load_id: str):
+def file_sizes(session, events_path: str) -> dict[str, int]:
+    """The size in bytes of every file ``events_path`` matches, from the file system: read_blob without its
+    content column lists the files and reads none of them."""
+    return dict(session.sql(f"select filename, size from read_blob({quote(events_path)})").fetchall())
+
+
+def check_landed_files_unchanged(landed_bytes: dict[str, int | None], sizes: dict[str, int]) -> None:
+    """Stop when a landed file the path still matches has another size than when it was landed.
+
+    A file is read once: lines added to it later would never be landed, and lines taken out would stay.
+    Files landed by a version that did not record sizes (None) and files the path no longer matches (moved
+    away after landing) are not compared."""
+    changed = [
+        (file, was, sizes[file])
+        for file, was in sorted(landed_bytes.items())
+        if was is not None and file in sizes and sizes[file] != was
+    ]
+    if changed:
+        listed = "; ".join(
+            f"'{file}' had {was:,} bytes when it was landed and has {now:,} now" for file, was, now in changed[:3]
+        )
+        more = f" (and {len(changed) - 3} more)" if len(changed) > 3 else ""
+        raise EventsInputError(
+            f"Events file(s) changed after they were landed: {listed}{more}. A landed file is not read again, "
+            "so its new lines would be lost: deliver new events in a new file, or land every file again with "
+            "`smartcart run --full-refresh` (or `dbt build --full-refresh --select raw_clickstream_events+`)."
+        )
+
+
+def _file_relation(source, session, events_path: str, files: list[str], load_id: str, sizes: dict[str, int]):
     """The new files of the source ``clickstream.events`` as one relation of typed columns plus source_file.
 
     ``source`` is the dbt source (its external_location reads every file of events_path, with the file
@@ -139,17 +175,32 @@ def _file_relation(source, session, events_path: str, files: list[str], load_id:
     # The types of the files read (Parquet files typed alike by name: union_by_name).
     types = {name: str(kind) for name, kind in zip(reader.columns, reader.types, strict=True)}
     new_files = ", ".join(quote(f) for f in files)
-    landing = with_landing_columns("clickstream_source", load_id, f"filename in ({new_files})")
+    new_sizes = {file: sizes[file] for file in files if file in sizes}
+    # For the post-hook, which lands the lines the CSV reader rejected with the size of their file.
+    session.execute(
+        f"create or replace temporary table {FILE_SIZES_TABLE} (source_file varchar, source_file_bytes bigint)"
+    )
+    if new_sizes:
+        session.execute(
+            f"insert into {FILE_SIZES_TABLE} values " + ", ".join(f"({quote(f)}, {n})" for f, n in new_sizes.items())
+        )
+    landing = with_landing_columns("clickstream_source", load_id, f"filename in ({new_files})", new_sizes)
     return reader.query("clickstream_source", typed_select(landing, types, LANDING_COLUMNS))
 
 
-def with_landing_columns(file_reader: str, load_id: str, where: str = "true") -> str:
+def with_landing_columns(
+    file_reader: str, load_id: str, where: str = "true", sizes: dict[str, int] | None = None
+) -> str:
     """The rows of ``file_reader`` (a reader of files with their ``filename``) that match ``where``, with the
-    landing columns a file gives every event (a subquery; typed_select types it)."""
+    landing columns a file gives every event (a subquery; typed_select types it). ``sizes`` maps a file to
+    its size in bytes (a map literal looked up per row: cheaper than a join on the file name)."""
+    size = "cast(null as bigint)"
+    if sizes:
+        size = "cast(map {" + ", ".join(f"{quote(f)}: {n}" for f, n in sizes.items()) + "}[filename] as bigint)"
     return (
         f"(select *, filename as source_file, cast(null as bigint) as source_row, {quote(load_id)} as load_id, "
-        f"cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line "
-        f"from {file_reader} where {where})"
+        f"cast(null as varchar) as landing_error, cast(null as varchar) as rejected_line, "
+        f"{size} as source_file_bytes from {file_reader} where {where})"
     )
 
 
@@ -165,6 +216,8 @@ def _reader_of(source, session, events_path: str, files: list[str]):
 
 def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: str):
     """Rows of a SQLite table after ``after_rowid``, read in batches into Arrow (bounded batches)."""
+    import pyarrow as pa  # only a SQLite input needs it (its import is most of the landing's start-up)
+
     if not Path(path).exists():
         raise EventsInputError(f"Events input '{path}' (dbt var events_path): the SQLite file does not exist")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -185,6 +238,8 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
             [("source_file", pa.string()), ("source_row", pa.int64())]
             + [(c, pa.string()) for c in COLUMNS]
             + [("load_id", pa.string()), ("landing_error", pa.string()), ("rejected_line", pa.string())]
+            # A SQLite database grows by design (its rows are landed by rowid): no file size is kept.
+            + [("source_file_bytes", pa.int64())]
         )
         while rows := cursor.fetchmany(SQLITE_BATCH_ROWS):
             columns = list(zip(*rows, strict=True))
@@ -192,6 +247,7 @@ def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: 
             arrays += [pa.array([None if v is None else str(v) for v in columns[i]], pa.string()) for i in positions]
             arrays.append(pa.array([load_id] * len(rows)))
             arrays += [pa.nulls(len(rows), pa.string()), pa.nulls(len(rows), pa.string())]
+            arrays.append(pa.nulls(len(rows), pa.int64()))
             batches.append(pa.record_batch(arrays, schema=schema))
         arrow = pa.Table.from_batches(batches, schema=schema)
     finally:
@@ -227,13 +283,18 @@ def new_events(
     sqlite_table: str,
     landed: list[tuple[str, int | None]],
     load_id: str,
+    landed_bytes: dict[str, int | None] | None = None,
 ):
     """A relation of the events not landed yet (possibly empty), typed, with the text of bad values kept.
 
-    ``source`` is the dbt source clickstream.events (not read for a SQLite input)."""
+    ``source`` is the dbt source clickstream.events (not read for a SQLite input). ``landed`` holds the
+    landed files (or SQLite database) with their last landed rowid; ``landed_bytes`` the size each landed
+    file had (check_landed_files_unchanged)."""
     if is_sqlite(events_path):
         after = max((row or 0 for _, row in landed), default=0)
         return _sqlite_relation(session, events_path, sqlite_table, after, load_id)
+    sizes = file_sizes(session, events_path)
+    check_landed_files_unchanged(landed_bytes or {}, sizes)
     done = {file for file, _ in landed}
     files = [f for f in matching_files(session, events_path) if f not in done]
     if not files:
@@ -241,7 +302,7 @@ def new_events(
         nothing = (
             f"(select {empty}, cast(null as varchar) as source_file, cast(null as bigint) as source_row, "
             f"cast(null as varchar) as load_id, cast(null as varchar) as landing_error, "
-            f"cast(null as varchar) as rejected_line where false)"
+            f"cast(null as varchar) as rejected_line, cast(null as bigint) as source_file_bytes where false)"
         )
         return session.sql(typed_select(nothing, {}, LANDING_COLUMNS))
-    return _file_relation(source, session, events_path, files, load_id)
+    return _file_relation(source, session, events_path, files, load_id, sizes)

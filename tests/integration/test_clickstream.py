@@ -103,6 +103,38 @@ def test_adding_a_file_processes_only_the_new_events(tmp_path):
     pd.testing.assert_frame_equal(build_query(incremental, FEATURES), build_query(whole, FEATURES))
 
 
+def test_a_landed_file_that_changed_stops_the_landing(tmp_path):
+    events = generate_events(4_000, days=2, seed=5)
+    folder = tmp_path / "events"
+    folder.mkdir()
+    day_1 = folder / "day_1.csv"
+    events.iloc[:2_000].to_csv(day_1, index=False)
+    build = build_features(tmp_path / "build", str(folder / "*.csv"))
+    landed_size = day_1.stat().st_size
+    recorded = build_query(build, "select distinct source_file, source_file_bytes from raw_clickstream_events")
+    assert recorded.values.tolist() == [[str(day_1), landed_size]]
+
+    # Lines added to a landed file (exported again, or landed while still being written) would never be read.
+    events.iloc[2_000:].to_csv(day_1, mode="a", header=False, index=False)
+    failed = Build(tmp_path / "build").dbt(
+        "build",
+        *upstream_of("clickstream_customer_features"),
+        dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": str(folder / "*.csv")},
+    )
+    assert failed.returncode != 0
+    assert (
+        f"'{day_1}' had {landed_size:,} bytes when it was landed and has {day_1.stat().st_size:,} now" in failed.output
+    )
+    assert "--full-refresh" in failed.output
+    assert build_query(build, "select count(*) as n from raw_clickstream_events")["n"].item() == 2_000
+
+    # A new file beside it, with the landed file as it was, lands as usual.
+    events.iloc[:2_000].to_csv(day_1, index=False)
+    events.iloc[2_000:].to_csv(folder / "day_2.csv", index=False)
+    build_features(tmp_path / "build", str(folder / "*.csv"))
+    assert build_query(build, "select count(*) as n from raw_clickstream_events")["n"].item() == len(events)
+
+
 def test_parquet_and_sqlite_inputs_give_the_same_features(tmp_path):
     events = generate_events(30_000, days=7, seed=6)
     csv = tmp_path / "events.csv"
@@ -155,6 +187,9 @@ def test_bad_events_are_quarantined_and_a_missing_column_stops_the_build(tmp_pat
     assert rejected["rejected_line"] == lines[6] and rejected["source_row"] == 7
     landed = build_query(result, "select price_raw from raw_clickstream_events where price_raw is not null")
     assert landed["price_raw"].tolist() == ["12.x"]
+    # Every event, rejected lines too, keeps the size its file had when it was landed.
+    sizes = build_query(result, "select distinct source_file_bytes from raw_clickstream_events")
+    assert sizes["source_file_bytes"].tolist() == [bad.stat().st_size]
     accounting = result.query("select * from clickstream_event_accounting").iloc[0]
     assert accounting["events_quarantined"] == 7 and accounting["events_read"] == accounting["events_landed"] == 17_434
 

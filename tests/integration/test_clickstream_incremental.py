@@ -166,7 +166,8 @@ def test_user_totals_add_to_what_they_had(builds):
 def test_a_build_database_of_an_older_version_is_brought_up_to_date(builds, tmp_path):
     """User totals built by a version that did not keep the price sums cannot be added to: the next build
     sums every user again, adds the columns, and the totals equal those of a full build. The landing's
-    copies that older versions left behind (dbt-duckdb's writer) are dropped."""
+    copies that older versions left behind (dbt-duckdb's writer) are dropped, and a landing without the
+    files' sizes gets the column (null: those files are not compared)."""
     incremental, whole, _ = builds
     upgraded = tmp_path / "upgraded"
     shutil.copytree(incremental.workdir, upgraded)
@@ -175,11 +176,14 @@ def test_a_build_database_of_an_older_version_is_brought_up_to_date(builds, tmp_
         for column in ("viewed_price_sum", "viewed_prices", "bought_prices"):
             connection.execute(f"alter table int_clickstream_user_totals drop column {column}")
         connection.execute(f"create table {leftover} as select * from raw_clickstream_events limit 10")
+        connection.execute("alter table raw_clickstream_events drop column source_file_bytes")
         # Another model's table of a like name is not the landing's to drop.
         connection.execute("create table raw_clickstream_events_dbt_tmp_kept as select 1 as kept")
     rebuilt = build(upgraded, incremental.workdir.parent / "incremental_files")
     tables = set(rebuilt.query_build_database("select table_name from duckdb_tables()")["table_name"])
     assert leftover not in tables and "raw_clickstream_events_dbt_tmp_kept" in tables
+    sizes = rebuilt.query_build_database("select count(source_file_bytes) as n from raw_clickstream_events")
+    assert sizes["n"].item() == 0
     totals = next((upgraded / "target" / "compiled").rglob("int_clickstream_user_totals.sql")).read_text()
     assert "changed_users" not in totals  # every user, not only the changed ones
     # The added columns come last in the upgraded table.

@@ -197,6 +197,27 @@ def test_a_bad_file_stops_the_spark_build_with_the_duckdb_message(tmp_path: Path
     assert "column Dt_Customer: 1 value(s) are not date in format %d-%m-%Y, e.g. '2014-31-12'" in messages[0]
 
 
+def test_a_landed_file_that_changed_stops_the_spark_landing(tmp_path: Path) -> None:
+    """As on DuckDB (tests/integration/test_clickstream.py): lines added to a landed file would never be
+    read, so the next build stops naming the file and its sizes then and now."""
+    lines = (ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv").read_text().splitlines()
+    folder = tmp_path / "events"
+    folder.mkdir()
+    day = folder / "day_1.csv"
+    day.write_text("\n".join(lines[:1_001]) + "\n")
+    build = SparkBuild(tmp_path / "spark")
+    landing = ["--target", "spark", "--select", "raw_clickstream_events"]
+    first = build.dbt("build", *landing, dbt_vars={"events_path": str(folder / "*.csv")})
+    assert first.returncode == 0, first.output[-3000:]
+    landed_size = day.stat().st_size
+    with day.open("a") as events:
+        events.write("\n".join(lines[1_001:1_101]) + "\n")
+    second = build.dbt("build", *landing, dbt_vars={"events_path": str(folder / "*.csv")})
+    assert second.returncode != 0
+    changed = f"'{day}' had {landed_size:,} bytes when it was landed and has {day.stat().st_size:,} now"
+    assert changed in second.output and "--full-refresh" in second.output
+
+
 def quarantine_share_message(output: str) -> str:
     return next(line for line in output.splitlines() if "were quarantined, more than the limit" in line).strip()
 

@@ -8,12 +8,13 @@ ml/dbt_models/landing.py.
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # append_new_columns: a landing from before a column was added (source_file_bytes) gets it, null on its rows.
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     import uuid
 
     from ml.dbt_models.landing import check_events_input, new_events
 
-    landed = []
+    landed, landed_bytes = [], {}
     if dbt.is_incremental:
         columns = session.sql(f"select * from {dbt.this} limit 0").columns
         # Typed columns (event_at) and the rejected-line columns (landing_error) came in later versions.
@@ -23,7 +24,13 @@ def model(dbt, session):
                 "once: `smartcart run --full-refresh` or `dbt build --full-refresh --select "
                 "raw_clickstream_events+`."
             )
-        landed = session.sql(f"select source_file, max(source_row) from {dbt.this} group by source_file").fetchall()
+        # The size each file had when it was landed (not recorded by older versions: not compared).
+        size = "max(source_file_bytes)" if "source_file_bytes" in columns else "cast(null as bigint)"
+        rows = session.sql(
+            f"select source_file, max(source_row), {size} from {dbt.this} group by source_file"
+        ).fetchall()
+        landed = [(file, row) for file, row, _ in rows]
+        landed_bytes = {file: size for file, _, size in rows}
     events_path = dbt.config.get("events_path")
     # Checked before the source is bound: a path that matches nothing gets this message, not the reader's.
     check_events_input(session, events_path)
@@ -35,4 +42,5 @@ def model(dbt, session):
         landed,
         # A fresh id per landing (config values are rendered at parse time, so not invocation_id).
         str(uuid.uuid4()),
+        landed_bytes,
     )

@@ -8,9 +8,11 @@
   its *_raw column (as the DuckDB landing does for a text input); a line of the wrong shape lands with
   landing_error 'malformed_line', its text and no typed field, as the DuckDB CSV reader's rejects do. The
   staging rules quarantine both with their reason. Incremental (append): a file already landed, by name,
-  is not read again. SQLite inputs are read on DuckDB only (the hook stops the build naming the path).
+  is not read again, so a landed file whose size changed stops the build (macro
+  check_landed_clickstream_files_unchanged, as the DuckDB landing does). SQLite inputs are read on DuckDB
+  only (the hook stops the build naming the path).
 -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
 
 {%- set source_relation = source('clickstream', 'events') %}
 {%- set time_format = graph.sources['source.smartcart.clickstream.events'].columns['event_time'].meta.format %}
@@ -21,6 +23,9 @@
     {%- endfor %}
 {%- endif %}
 {%- set corrupt = '_corrupt_record' if '_corrupt_record' in source_types else 'cast(null as string)' %}
+{%- if execute and is_incremental() %}
+    {%- do check_landed_clickstream_files_unchanged(source_relation) %}
+{%- endif %}
 {#- A field as text (trimmed, '' as null): what each field is typed from. -#}
 {%- set text_of = "nullif(trim(cast(lines.%s as string)), '')" %}
 
@@ -32,6 +37,7 @@ lines as (
         *,
         -- The file's path, as DuckDB names it (without Spark's file: scheme).
         regexp_replace(_metadata.file_path, '^file:', '') as landed_file,
+        _metadata.file_size as landed_file_bytes,
         {{ corrupt }} as malformed_text
     from {{ source_relation }}
 
@@ -50,6 +56,7 @@ typed as (
 
     select
         landed_file,
+        landed_file_bytes,
         malformed_text,
         {% if source_types.get('event_time', 'string') == 'string' -%}
         {{ try_parse_timestamp(text_of | format('event_time'), time_format) }}
@@ -85,5 +92,6 @@ select
     {% endfor -%}
     '{{ invocation_id }}' as load_id,
     case when malformed_text is not null then 'malformed_line' end as landing_error,
-    malformed_text as rejected_line
+    malformed_text as rejected_line,
+    cast(landed_file_bytes as bigint) as source_file_bytes
 from typed
