@@ -193,7 +193,10 @@ def with_landing_columns(
 ) -> str:
     """The rows of ``file_reader`` (a reader of files with their ``filename``) that match ``where``, with the
     landing columns a file gives every event (a subquery; typed_select types it). ``sizes`` maps a file to
-    its size in bytes (a map literal looked up per row: cheaper than a join on the file name)."""
+    its size in bytes, as a map literal looked up per row. Not a join on the file name: DuckDB's hash join
+    does not keep the files' row order, and the landing's row groups must stay in time order for the day
+    filters of the partial models. The lookup grows with the files of one landing: on a scan of the 10M
+    benchmark events it added nothing with 31 files, 0.4 s with 1,000 and 0.8 s with 5,000."""
     size = "cast(null as bigint)"
     if sizes:
         size = "cast(map {" + ", ".join(f"{quote(f)}: {n}" for f, n in sizes.items()) + "}[filename] as bigint)"
