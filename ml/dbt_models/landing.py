@@ -296,10 +296,11 @@ def new_events(
     if is_sqlite(events_path):
         after = max((row or 0 for _, row in landed), default=0)
         return _sqlite_relation(session, events_path, sqlite_table, after, load_id)
+    # One listing of the path: the sizes to compare, and the files (in name order) not landed yet.
     sizes = file_sizes(session, events_path)
     check_landed_files_unchanged(landed_bytes or {}, sizes)
     done = {file for file, _ in landed}
-    files = [f for f in matching_files(session, events_path) if f not in done]
+    files = [f for f in sorted(sizes) if f not in done]
     if not files:
         empty = ", ".join(f"cast(null as varchar) as {c}" for c in COLUMNS)
         nothing = (
