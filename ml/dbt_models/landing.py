@@ -219,7 +219,7 @@ def _reader_of(source, session, events_path: str, files: list[str]):
 
 def _sqlite_relation(session, path: str, table: str, after_rowid: int, load_id: str):
     """Rows of a SQLite table after ``after_rowid``, read in batches into Arrow (bounded batches)."""
-    import pyarrow as pa  # only a SQLite input needs it (its import is most of the landing's start-up)
+    import pyarrow as pa  # only a SQLite input needs it here (dbt-duckdb's materialization imports it anyway)
 
     if not Path(path).exists():
         raise EventsInputError(f"Events input '{path}' (dbt var events_path): the SQLite file does not exist")
