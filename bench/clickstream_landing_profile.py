@@ -1,7 +1,11 @@
 """Where the cold landing of a clickstream month spends its time: the read, the typing, the rejects table and
-the write into the warehouse file, each variant in a fresh DuckDB database (docs/performance.md).
+the write into the warehouse file, each variant in a fresh DuckDB database (docs/performance.md). Then the
+floor of the partial-aggregate design against the benchmark's bare aggregation: the session and item partials
+computed straight from the files, with no landing and none of the staging rules (no quarantine, no duplicate
+removal, no inferred sessions), so that no build of those partials can be cheaper.
 
     python bench/clickstream_landing_profile.py --events 10000000
+    python bench/clickstream_landing_profile.py --events 10000000 --format parquet   # the floor only
 
 Uses the benchmark's daily CSV files (generated and cached by clickstream_benchmark.py), the CSV reader of
 the source clickstream.events as _clickstream__sources.yml declares it, and the landing's typed_select.
@@ -22,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from clickstream_benchmark import events_folder  # noqa: E402
+from clickstream_benchmark import BARE_AGGREGATION, events_folder  # noqa: E402
 
 from ml.dbt_models.landing import LANDING_COLUMNS, TARGET_TYPES, typed_select, with_landing_columns  # noqa: E402
 
@@ -39,64 +43,159 @@ def csv_reader(pattern: str, store_rejects: bool) -> str:
     return sql if store_rejects else sql.replace("store_rejects = true, ", "")
 
 
-def timed(name: str, sql: str, database: str | None) -> None:
+# The partial models' groupings (int_clickstream_session_days, int_clickstream_user_day_items) over the typed
+# reader: the same rows per event day, without what the models add to them (copies, inferred sessions, the
+# time-of-day mix, first file).
+SESSION_PARTIALS = """
+select cast(event_time as date) as event_date, user_id, user_session, min(event_time) as first_event_at,
+    max(event_time) as last_event_at, count(*) as event_count,
+    count(*) filter (where event_type = 'view') as view_count,
+    count(*) filter (where event_type = 'cart') as cart_count,
+    count(*) filter (where event_type = 'remove_from_cart') as remove_count,
+    count(*) filter (where event_type = 'purchase') as purchase_count,
+    sum(cast(price as decimal(18, 2))) filter (where event_type = 'purchase') as purchase_revenue,
+    sum(cast(price as decimal(18, 2))) filter (where event_type = 'view') as viewed_price_sum
+from {reader}
+group by all
+"""
+ITEM_PARTIALS = """
+select distinct cast(event_time as date) as event_date, user_id, product_id, category_id,
+    coalesce(brand, 'unknown') as brand
+from {reader}
+"""
+
+
+# Per-user totals from those partials: sums over the session rows, distinct counts over the item rows.
+USER_TOTALS = """
+select sessions.*, items.distinct_products, items.distinct_categories, items.distinct_brands, items.active_days
+from (
+    select user_id, count(distinct user_session) as session_count, sum(event_count) as event_count,
+        sum(view_count) as view_count, sum(cart_count) as cart_count, sum(remove_count) as remove_count,
+        sum(purchase_count) as purchase_count, sum(purchase_revenue) as purchase_revenue,
+        sum(viewed_price_sum) as viewed_price_sum, min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at
+    from sessions.t group by user_id
+) as sessions
+inner join (
+    select user_id, count(distinct product_id) as distinct_products, count(distinct category_id) as distinct_categories,
+        count(distinct brand) as distinct_brands, count(distinct event_date) as active_days
+    from items.t group by user_id
+) as items
+    on sessions.user_id = items.user_id
+"""
+
+
+def timed(name: str, sql: str, database: str | None, attach: tuple[str, ...] = ()) -> None:
     connection = duckdb.connect(database or ":memory:")
     connection.execute("set memory_limit = '3GB'")
+    for path in attach:  # read-only inputs, named after their file (sessions, items)
+        connection.execute(f"attach '{path}' as {Path(path).stem} (read_only)")
     started = time.perf_counter()
     connection.execute(sql)
     if database:
         connection.execute("checkpoint")
-    print(f"{name:75s} {time.perf_counter() - started:6.2f} s", flush=True)
+    seconds = time.perf_counter() - started
+    rows = connection.execute("select count(*) from t").fetchone()[0] if sql.startswith("create") else None
+    written = f"{rows:>12,} rows" if rows is not None else ""
+    print(f"{name:75s} {seconds:6.2f} s {written}", flush=True)
     connection.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=10_000_000)
-    args = parser.parse_args()
-    pattern = str(events_folder(args.events, "csv") / "*.csv")
+def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | None]]:
+    """The landing's read, typing, rejects table and write of the CSV files, step by step."""
 
     def landing(store_rejects: bool) -> str:
         # The declared reader gives the kept-on-failure fields their target types (as the landing finds them).
         source = with_landing_columns(csv_reader(pattern, store_rejects), "profile")
         return typed_select(source, TARGET_TYPES, LANDING_COLUMNS)
 
-    with tempfile.TemporaryDirectory() as work:
-        without_rejects, with_rejects = (str(Path(work) / f"landing_{n}.duckdb") for n in ("plain", "rejects"))
-        variants = [
-            (
-                "count the rows through the typed reader, no rejects table",
-                f"select count(*) from {csv_reader(pattern, False)}",
-                None,
-            ),
-            (
-                "every column into an in-memory temp table, no rejects table",
-                f"create temp table t as select * from {csv_reader(pattern, False)}",
-                None,
-            ),
-            (
-                "the same with the rejects table",
-                f"create temp table t as select * from {csv_reader(pattern, True)}",
-                None,
-            ),
-            (
-                "the landing's typed select into an in-memory temp table",
-                f"create temp table t as {landing(True)}",
-                None,
-            ),
-            (
-                "the landing's typed select into the database file, no rejects table",
-                f"create table t as {landing(False)}",
-                without_rejects,
-            ),
-            (
-                "the same with the rejects table (what the landing does)",
-                f"create table t as {landing(True)}",
-                with_rejects,
-            ),
-        ]
-        for name, sql, target in variants:
+    return [
+        (
+            "count the rows through the typed reader, no rejects table",
+            f"select count(*) from {csv_reader(pattern, False)}",
+            None,
+        ),
+        (
+            "every column into an in-memory temp table, no rejects table",
+            f"create temp table t as select * from {csv_reader(pattern, False)}",
+            None,
+        ),
+        (
+            "the same with the rejects table",
+            f"create temp table t as select * from {csv_reader(pattern, True)}",
+            None,
+        ),
+        (
+            "the landing's typed select into an in-memory temp table",
+            f"create temp table t as {landing(True)}",
+            None,
+        ),
+        (
+            "the landing's typed select into the database file, no rejects table",
+            f"create table t as {landing(False)}",
+            str(work / "plain.duckdb"),
+        ),
+        (
+            "the same with the rejects table (what the landing does)",
+            f"create table t as {landing(True)}",
+            str(work / "rejects.duckdb"),
+        ),
+    ]
+
+
+def floor_variants(pattern: str, file_format: str, work: Path) -> list[tuple[str, str, str | None]]:
+    """The bare aggregation, then the session and item partials straight from the files (the user totals
+    follow in main, from these two databases)."""
+    if file_format == "parquet":
+        bare_reader = f"read_parquet('{pattern}')"  # as bench/clickstream_benchmark.py reads the files
+        # The export's time is text in its Parquet files too: typed as the landing types it.
+        typed_reader = (
+            f"(select * replace (strptime(replace(event_time, ' UTC', ''), '%Y-%m-%d %H:%M:%S') as event_time) "
+            f"from {bare_reader})"
+        )
+    else:
+        bare_reader, typed_reader = f"read_csv('{pattern}')", csv_reader(pattern, False)
+    return [
+        (
+            "the benchmark's bare aggregation (one group-by per user)",
+            f"create temp table t as {BARE_AGGREGATION.format(reader=bare_reader)}",
+            None,
+        ),
+        (
+            "session partials straight from the files into the database file",
+            f"create table t as {SESSION_PARTIALS.format(reader=typed_reader)}",
+            str(work / "sessions.duckdb"),
+        ),
+        (
+            "item partials straight from the files into the database file",
+            f"create table t as {ITEM_PARTIALS.format(reader=typed_reader)}",
+            str(work / "items.duckdb"),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument(
+        "--format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="parquet: the floor only (the landing's steps are those of the CSV reader)",
+    )
+    args = parser.parse_args()
+    pattern = str(events_folder(args.events, args.format) / f"*.{args.format}")
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        variants = landing_variants(pattern, work) if args.format == "csv" else []
+        for name, sql, target in variants + floor_variants(pattern, args.format, work):
             timed(name, sql, target)
+        timed(
+            "user totals from those partials into the database file",
+            f"create table t as {USER_TOTALS}",
+            str(work / "totals.duckdb"),
+            (str(work / "sessions.duckdb"), str(work / "items.duckdb")),
+        )
 
 
 if __name__ == "__main__":
