@@ -5,3 +5,11 @@ The declarations live in one place, the dbt source YAML (`data_type`, `meta.requ
 model apply them in SQL during `dbt build`, and these suites apply them with Great Expectations for the
 main job, the `smartcart validate` command and Data Docs.
 """
+
+import warnings
+
+# Great Expectations imports pyspark when it is installed (our `spark` extra), and pyspark warns on import
+# that it does not yet fully support pandas 3. The suites here never run on Spark, so on the main job and
+# `smartcart validate` that warning is noise; only this message is silenced, and only once ml.quality is
+# imported (elsewhere it still shows).
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
