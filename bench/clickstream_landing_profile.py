@@ -7,8 +7,8 @@ removal, no inferred sessions), so that no build of those partials can be cheape
     python bench/clickstream_landing_profile.py --events 10000000
     python bench/clickstream_landing_profile.py --events 10000000 --format parquet   # the floor only
 
-Uses the benchmark's daily CSV files (generated and cached by clickstream_benchmark.py), the CSV reader of
-the source clickstream.events as _clickstream__sources.yml declares it, and the landing's typed_select.
+Uses the benchmark's daily CSV (or Parquet) files (generated and cached by clickstream_benchmark.py), the CSV
+reader of the source clickstream.events as _clickstream__sources.yml declares it, and the landing's typing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from clickstream_benchmark import BARE_AGGREGATION, events_folder  # noqa: E402
 
-from ml.dbt_models.landing import LANDING_COLUMNS, TARGET_TYPES, typed_select, with_landing_columns  # noqa: E402
+from ml.dbt_models.landing import (  # noqa: E402
+    LANDING_COLUMNS,
+    TARGET_TYPES,
+    TYPED,
+    typed_select,
+    with_landing_columns,
+)
 
 SOURCES = ROOT / "dbt_project" / "models" / "staging" / "clickstream" / "_clickstream__sources.yml"
 
@@ -149,10 +155,8 @@ def floor_variants(pattern: str, file_format: str, work: Path) -> list[tuple[str
     if file_format == "parquet":
         bare_reader = f"read_parquet('{pattern}')"  # as bench/clickstream_benchmark.py reads the files
         # The export's time is text in its Parquet files too: typed as the landing types it.
-        typed_reader = (
-            f"(select * replace (strptime(replace(event_time, ' UTC', ''), '%Y-%m-%d %H:%M:%S') as event_time) "
-            f"from {bare_reader})"
-        )
+        event_at = TYPED["event_time"][1].format(v="event_time")
+        typed_reader = f"(select * replace ({event_at} as event_time) from {bare_reader})"
     else:
         bare_reader, typed_reader = f"read_csv('{pattern}')", csv_reader(pattern, False)
     return [

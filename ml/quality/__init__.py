@@ -12,4 +12,5 @@ import warnings
 # that it does not yet fully support pandas 3. The suites here never run on Spark, so on the main job and
 # `smartcart validate` that warning is noise; only this message is silenced, and only once ml.quality is
 # imported (elsewhere it still shows).
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+warnings.filterwarnings("ignore", message=PYSPARK_PANDAS_WARNING, category=FutureWarning)

@@ -4,6 +4,7 @@ import sys
 import pandas as pd
 import pytest
 
+from ml.quality import PYSPARK_PANDAS_WARNING
 from ml.quality.contract import load_contract
 from ml.quality.inputs import default_as_of_date, validate_input
 from ml.quality.published import PublishedTablesInvalid, assert_persona_tables_valid, validate_persona_tables
@@ -84,4 +85,4 @@ def test_validation_prints_no_pyspark_warning(tmp_path):
     result = subprocess.run(
         [sys.executable, "-W", "default", "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True
     )
-    assert "PySpark does not yet fully support pandas" not in result.stderr, result.stderr
+    assert PYSPARK_PANDAS_WARNING not in result.stderr, result.stderr
