@@ -10,8 +10,9 @@ side in one run:
   time, peak memory (RSS of the process tree), and each clickstream stage from dbt's run_results.json;
 - a bare DuckDB aggregation of the same files in a fresh process (one group-by per user: the floor for the
   feature stage);
-- for CSV: a cold build of the first 30 days, then a build after the 31st day's file arrives (incremental):
-  the clickstream stages of that build against those of the cold build of all 31 days;
+- for CSV: a cold build of the first 30 days, then a build after the 31st day's file arrives (incremental),
+  --day-repeats times (3 by default) from copies of the 30-day warehouse: the clickstream stages of the median
+  build against those of the cold build of all 31 days;
 - at 10M events, CSV (the size the goals name): the notebook method (bench/clickstream_notebook_baseline.py),
   and the same-answers check: the features of the build against bench/clickstream_reference_features.sql
   (the features as the project computed them before the incremental design) on the same files.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -106,26 +108,38 @@ def feature_stage(run_results: Path) -> tuple[float, dict[str, float]]:
     return round(sum(stages[name] for name in FEATURE_STAGES), 1), stages
 
 
-def incremental_day(folder: Path, file_format: str, work: Path, threads: int | None) -> dict[str, object]:
-    """A cold build of the first 30 days, then the build after the 31st day's file arrives."""
+def incremental_day(folder: Path, file_format: str, work: Path, threads: int | None, repeats: int) -> dict[str, object]:
+    """A cold build of the first 30 days, then the build after the 31st day's file arrives, ``repeats`` times
+    from copies of the same 30-day warehouse; the median run counts. One run is not enough: six builds of the
+    same 10M day from the same warehouse gave 4.1 to 5.2 s for its stages (2026-11-24), a spread larger than
+    the goal's margin."""
     files = sorted(folder.glob(f"*.{file_format}"))
     landing = work / "landing"
     landing.mkdir()
     for path in files[:-1]:
         (landing / path.name).symlink_to(path)
     dbt_vars = {"events_path": str(landing / f"*.{file_format}")}
-    (work / "build").mkdir()
-    history = dbt_build(ROOT, work / "build", dbt_vars, threads=threads)
-    history_stage, _ = feature_stage(work / "build" / "target" / "run_results.json")
+    build, history_copy = work / "build", work / "history_30_days"
+    build.mkdir()
+    history = dbt_build(ROOT, build, dbt_vars, threads=threads)
+    history_stage, _ = feature_stage(build / "target" / "run_results.json")
+    shutil.copytree(build, history_copy, symlinks=True)
     (landing / files[-1].name).symlink_to(files[-1])
-    one_day = dbt_build(ROOT, work / "build", dbt_vars, log_name="dbt_build_one_day.log", threads=threads)
-    day_stage, day_stages = feature_stage(work / "build" / "target" / "run_results.json")
+    runs = []
+    for repeat in range(repeats):
+        if repeat:
+            shutil.rmtree(build)
+            shutil.copytree(history_copy, build, symlinks=True)
+        one_day = dbt_build(ROOT, build, dbt_vars, log_name="dbt_build_one_day.log", threads=threads)
+        runs.append((*feature_stage(build / "target" / "run_results.json"), one_day.seconds))
+    day_stage, day_stages, day_seconds = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     return {
         "history_30_days_build_seconds": round(history.seconds, 1),
         "history_30_days_feature_stage_seconds": history_stage,
-        "one_more_day_build_seconds": round(one_day.seconds, 1),
+        "one_more_day_build_seconds": round(day_seconds, 1),
         "one_more_day_feature_stage_seconds": day_stage,
         "one_more_day_stage_seconds": day_stages,
+        "one_more_day_feature_stage_runs": [run[0] for run in runs],
     }
 
 
@@ -167,7 +181,7 @@ PROFILE_THREADS = yaml.safe_load((ROOT / "profiles.yml").read_text())["smartcart
 COMPARED_EVENTS = 10_000_000
 
 
-def run(events: int, file_format: str, threads: int | None = None) -> dict[str, object]:
+def run(events: int, file_format: str, threads: int | None = None, day_repeats: int = 3) -> dict[str, object]:
     folder = events_folder(events, file_format)
     pattern = str(folder / f"*.{file_format}")
     with tempfile.TemporaryDirectory(prefix=f"bench_clickstream_{events}_") as workdir:
@@ -193,7 +207,7 @@ def run(events: int, file_format: str, threads: int | None = None) -> dict[str, 
             notebook = measure([sys.executable, str(ROOT / "bench" / "clickstream_notebook_baseline.py"), pattern])
             result.update(against_baseline(cold, notebook))
         if file_format == "csv":
-            result.update(incremental_day(folder, file_format, work, threads))
+            result.update(incremental_day(folder, file_format, work, threads, day_repeats))
             result["one_more_day_share"] = round(result["one_more_day_feature_stage_seconds"] / cold_stage, 3)
     return result
 
@@ -211,7 +225,8 @@ def print_against_goals(result: dict[str, object]) -> None:
     if "one_more_day_share" in result:
         lines.append(
             f"one more day / cold build, clickstream stages: {result['one_more_day_share']} "
-            f"(goal <= {GOALS['incremental_share']})"
+            f"(goal <= {GOALS['incremental_share']}; median of the one-more-day runs "
+            f"{result['one_more_day_feature_stage_runs']} s against {result['feature_stage_seconds']} s cold)"
         )
     if "time_ratio" in result:
         lines.append(f"time vs notebook: {result['time_ratio']} (goal <= {GOALS['time_ratio_10m']})")
@@ -238,11 +253,19 @@ def main() -> None:
         metavar="N",
         help=f"dbt threads of every build (default: the profile's, {PROFILE_THREADS}); 1 times the stages alone",
     )
+    parser.add_argument(
+        "--day-repeats",
+        type=int,
+        choices=range(1, 10),
+        default=3,
+        metavar="N",
+        help="builds of one more day, each from a copy of the 30-day warehouse; the median counts (default 3)",
+    )
     args = parser.parse_args()
     results = []
     for events in args.events:
         for file_format in args.formats:
-            result = run(events, file_format, args.threads)
+            result = run(events, file_format, args.threads, args.day_repeats)
             results.append(result)
             print(json.dumps(result, indent=2), flush=True)
             print_against_goals(result)
