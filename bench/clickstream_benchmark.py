@@ -110,7 +110,7 @@ def feature_stage(run_results: Path) -> tuple[float, dict[str, float]]:
 
 def incremental_day(folder: Path, file_format: str, work: Path, threads: int | None, repeats: int) -> dict[str, object]:
     """A cold build of the first 30 days, then the build after the 31st day's file arrives, ``repeats`` times
-    from copies of the same 30-day warehouse; the median run counts. One run is not enough: six builds of the
+    from copies of the same 30-day warehouse; the median run counts. One run is not enough: replays of the
     same 10M day from the same warehouse gave 4.1 to 5.2 s for its stages (2026-11-24), a spread larger than
     the goal's margin."""
     files = sorted(folder.glob(f"*.{file_format}"))
