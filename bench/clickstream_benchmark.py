@@ -91,8 +91,13 @@ def events_folder(events: int, file_format: str) -> Path:
     return folder
 
 
+def bare_reader(pattern: str, file_format: str) -> str:
+    """The files as the bare aggregation reads them: DuckDB's own reader, its types sniffed or stored."""
+    return f"read_parquet('{pattern}')" if file_format == "parquet" else f"read_csv('{pattern}')"
+
+
 def bare_aggregation(pattern: str, file_format: str, work: Path) -> float:
-    reader = f"read_parquet('{pattern}')" if file_format == "parquet" else f"read_csv('{pattern}')"
+    reader = bare_reader(pattern, file_format)
     script = work / "bare.py"
     script.write_text(
         "import duckdb\n"

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from clickstream_benchmark import BARE_AGGREGATION, events_folder  # noqa: E402
+from clickstream_benchmark import BARE_AGGREGATION, bare_reader, events_folder  # noqa: E402
 
 from ml.dbt_models.landing import (  # noqa: E402
     LANDING_COLUMNS,
@@ -152,17 +152,17 @@ def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | Non
 def floor_variants(pattern: str, file_format: str, work: Path) -> list[tuple[str, str, str | None]]:
     """The bare aggregation, then the session and item partials straight from the files (the user totals
     follow in main, from these two databases)."""
+    files = bare_reader(pattern, file_format)
     if file_format == "parquet":
-        bare_reader = f"read_parquet('{pattern}')"  # as bench/clickstream_benchmark.py reads the files
         # The export's time is text in its Parquet files too: typed as the landing types it.
         event_at = TYPED["event_time"][1].format(v="event_time")
-        typed_reader = f"(select * replace ({event_at} as event_time) from {bare_reader})"
+        typed_reader = f"(select * replace ({event_at} as event_time) from {files})"
     else:
-        bare_reader, typed_reader = f"read_csv('{pattern}')", csv_reader(pattern, False)
+        typed_reader = csv_reader(pattern, False)
     return [
         (
             "the benchmark's bare aggregation (one group-by per user)",
-            f"create temp table t as {BARE_AGGREGATION.format(reader=bare_reader)}",
+            f"create temp table t as {BARE_AGGREGATION.format(reader=files)}",
             None,
         ),
         (
