@@ -39,15 +39,28 @@ def _remove(path: Path) -> None:
 
 
 def copy_table(connection, name: tuple[str, str, str], source: str, target_table: str) -> None:
-    """Copy one table with what dbt gave it: the column types and constraints of its contract (the table's
-    own CREATE statement, not CREATE TABLE AS) and the descriptions persist_docs wrote as comments."""
+    """Copy one table (or view) with what dbt gave it: the column types and constraints of its contract (the
+    table's own CREATE statement, not CREATE TABLE AS) and the descriptions persist_docs wrote as comments.
+    A view is published as a table of its columns' types: readers get stored rows either way."""
     database, schema, table = name
     where = "database_name = ? and schema_name = ? and table_name = ?"
-    ddl, comment = connection.execute(f"select sql, comment from duckdb_tables() where {where}", list(name)).fetchone()
-    head, _, columns = ddl.partition("(")
-    if not head.upper().startswith("CREATE TABLE"):
-        raise ValueError(f"unexpected definition of {database}.{schema}.{table}: {ddl[:80]}")
-    connection.execute(f"create table {target_table}({columns}")
+    found = connection.execute(f"select sql, comment from duckdb_tables() where {where}", list(name)).fetchone()
+    if found is None:
+        view_where = where.replace("table_name", "view_name")
+        view = connection.execute(f"select comment from duckdb_views() where {view_where}", list(name)).fetchone()
+        if view is None:
+            raise ValueError(f"{database}.{schema}.{table} is neither a table nor a view of the build database")
+        typed = connection.execute(
+            f"select column_name, data_type from duckdb_columns() where {where} order by column_index", list(name)
+        ).fetchall()
+        connection.execute(f"create table {target_table}({', '.join(f'{_identifier(c)} {t}' for c, t in typed)})")
+        comment = view[0]
+    else:
+        ddl, comment = found
+        head, _, columns = ddl.partition("(")
+        if not head.upper().startswith("CREATE TABLE"):
+            raise ValueError(f"unexpected definition of {database}.{schema}.{table}: {ddl[:80]}")
+        connection.execute(f"create table {target_table}({columns}")
     connection.execute(f"insert into {target_table} select * from {source}")
     if comment:
         connection.execute(f"comment on table {target_table} is {_quote(comment)}")

@@ -52,3 +52,31 @@ def test_a_failed_validation_leaves_the_published_file_untouched(build_db, tmp_p
 def test_the_build_database_is_never_the_published_one(build_db, tmp_path):
     with pytest.raises(ValueError, match="must not be the build database"):
         publish_tables(build_db, "build", "main", ["persona_profiles"], tmp_path / "build.duckdb")
+
+
+def test_a_view_is_published_as_a_table_with_its_types_and_descriptions(build_db, tmp_path):
+    # clickstream_customer_features is a view in the build database (a per-row projection of the user totals).
+    build_db.execute(
+        "create view persona_shares as select persona_name, cast(member_count as double) / 4 as share "
+        "from persona_profiles"
+    )
+    build_db.execute("comment on view persona_shares is 'Share of members per persona.'")
+    build_db.execute("comment on column persona_shares.share is 'Members over four.'")
+    target = tmp_path / "published.duckdb"
+    counts = publish_tables(build_db, "build", "main", ["persona_shares"], target)
+    assert counts.to_dict("records") == [{"table_name": "persona_shares", "row_count": 1}]
+    assert read(target, "select table_name, comment from duckdb_tables()") == [
+        ("persona_shares", "Share of members per persona.")
+    ]
+    columns = "select column_name, data_type, comment from duckdb_columns() where table_name = 'persona_shares'"
+    assert read(target, columns + " order by column_index") == [
+        ("persona_name", "VARCHAR", None),
+        ("share", "DOUBLE", "Members over four."),
+    ]
+    assert read(target, "select * from persona_shares") == [("A", 0.75)]
+
+
+def test_a_missing_relation_stops_the_publication(build_db, tmp_path):
+    with pytest.raises(ValueError, match="neither a table nor a view"):
+        publish_tables(build_db, "build", "main", ["no_such_table"], tmp_path / "published.duckdb")
+    assert not list(tmp_path.glob(".published.duckdb.*"))
