@@ -50,6 +50,7 @@ DAYS = 31
 # Landing through user features: what the goals call the feature stage (the clickstream stages of a build).
 FEATURE_STAGES = {
     "landing (one typed pass)": ["raw_clickstream_events"],
+    "landed days (one count per build)": ["int_clickstream_landed_days"],
     "inferred sessions": ["int_clickstream_inferred_sessions"],
     "partials (day x user x session)": ["int_clickstream_session_days"],
     "partials (day x user x product)": ["int_clickstream_user_day_items"],

@@ -99,14 +99,14 @@
 {%- endmacro %}
 
 {#- Landed events per event day (of the given days; all days when none): what a partial model records as
-    day_landed_events and what the next build compares it with. Events without a time have no day. -#}
+    day_landed_events and what the next build compares it with. Counted once per build from the landing
+    (int_clickstream_landed_days). -#}
 {% macro clickstream_landed_days(days) -%}
     select
-        cast(event_at as date) as event_date,
-        count(*) as day_landed_events
-    from {{ ref('raw_clickstream_events') }}
-    where event_at is not null and {{ clickstream_day_filter(days) }}
-    group by cast(event_at as date)
+        event_date,
+        day_landed_events
+    from {{ ref('int_clickstream_landed_days') }}
+    where {{ clickstream_day_filter(days, 'event_date') }}
 {%- endmacro %}
 
 {#- A predicate on event_at that keeps the given days (all when days is none). The range lets DuckDB skip

@@ -10,6 +10,7 @@
   days with an event whose key changed since the day was built. A new event can only change the key of
   later events (it can start a session or close a gap), so a new day's events leave earlier days alone.
 -#}
+-- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(
     materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
     on_schema_change='append_new_columns'

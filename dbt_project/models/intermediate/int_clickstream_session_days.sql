@@ -19,6 +19,7 @@
   - distinct products, categories and brands are counted from int_clickstream_user_day_items.
   A full refresh and an incremental build give the same rows (tests/integration/test_clickstream_incremental.py).
 -#}
+-- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(
     materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date'
 ) }}

@@ -8,6 +8,7 @@
   the values of rows newer than its last build that the user's older rows lack, instead of counting every
   row of the user again.
 -#}
+-- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(
     materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date',
     on_schema_change='append_new_columns'
