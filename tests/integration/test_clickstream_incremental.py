@@ -192,6 +192,31 @@ def test_a_build_database_of_an_older_version_is_brought_up_to_date(builds, tmp_
     )
 
 
+def test_a_day_whose_landed_events_were_changed_by_hand_is_rebuilt(builds, tmp_path):
+    """The landed events per day are counted again from the whole landing on every build
+    (int_clickstream_landed_days), not appended per load: rows taken out of the landing by hand change their
+    day's count, and the next build, with no new file, rebuilds that day from what is left (the accounting
+    test of the build then still adds up)."""
+    incremental, _, _ = builds
+    edited = tmp_path / "edited"
+    shutil.copytree(incremental.workdir, edited)
+    with duckdb.connect(str(Build(edited).database) + ".build") as connection:
+        # A user of the first day with session ids only: no inferred session changes, so no other day moves.
+        day, user = connection.execute(
+            "select min(cast(event_at as date)), user_id from raw_clickstream_events group by user_id "
+            "having count(*) filter (where user_session is null) = 0 order by 1, 2 limit 1"
+        ).fetchone()
+        connection.execute(
+            "delete from raw_clickstream_events where cast(event_at as date) = ? and user_id = ?", [day, user]
+        )
+    rebuilt = build(edited, incremental.workdir.parent / "incremental_files")
+    assert rebuilt_days(rebuilt) == [str(day)]
+    left = rebuilt.query_build_database(
+        f"select count(*) as n from int_clickstream_session_days where event_date = '{day}' and user_id = {user}"
+    )
+    assert left["n"].item() == 0
+
+
 def test_incremental_landings_leave_no_staging_table_behind(builds):
     """The landing (a Python model) appends its new rows through a temporary table
     (dbt_project/macros/python_models.sql): after its two incremental builds the build database holds no
