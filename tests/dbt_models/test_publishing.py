@@ -55,7 +55,7 @@ def test_the_build_database_is_never_the_published_one(build_db, tmp_path):
 
 
 def test_a_view_is_published_as_a_table_with_its_types_and_descriptions(build_db, tmp_path):
-    # clickstream_customer_features is a view in the build database (a per-row projection of the user totals).
+    # A segmentation may publish a model materialised as a view (registry published_tables): readers get rows.
     build_db.execute(
         "create view persona_shares as select persona_name, cast(member_count as double) / 4 as share "
         "from persona_profiles"

@@ -13,11 +13,6 @@
   (docs/clickstream.md). A build with a new day's file rebuilds only that day's partials and the totals of
   the users active in it; this model then adds the as-of time, recency and the rates for every user.
 -#}
-{#- A view on DuckDB: every column is a per-row expression of the totals and the as-of time, which moves
-    with each new day, so a table would be rewritten in full on every build. published_warehouse publishes
-    it as a table. A table on Spark, where each read of a view is a job over the Parquet totals
-    (docs/clickstream.md). -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
 
 with
 
