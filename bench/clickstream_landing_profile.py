@@ -1,11 +1,12 @@
 """Where the cold landing of a clickstream month spends its time: the read, the typing, the rejects table and
-the write into the warehouse file, each variant in a fresh DuckDB database (docs/performance.md). Then the
-floor of the partial-aggregate design against the benchmark's bare aggregation: the session and item partials
-computed straight from the files, with no landing and none of the staging rules (no quarantine, no duplicate
-removal, no inferred sessions), so that no build of those partials can be cheaper.
+the write into the warehouse file (for Parquet: the typed read and the write), each variant in a fresh DuckDB
+database (docs/performance.md). Then the floor of the partial-aggregate design against the benchmark's bare
+aggregation: the session and item partials computed straight from the files, with no landing and none of the
+staging rules (no quarantine, no duplicate removal, no inferred sessions), so that no build of those partials
+can be cheaper.
 
     python bench/clickstream_landing_profile.py --events 10000000
-    python bench/clickstream_landing_profile.py --events 10000000 --format parquet   # the floor only
+    python bench/clickstream_landing_profile.py --events 10000000 --format parquet
 
 Uses the benchmark's daily CSV (or Parquet) files (generated and cached by clickstream_benchmark.py), the CSV
 reader of the source clickstream.events as _clickstream__sources.yml declares it, and the landing's typing.
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from clickstream_benchmark import BARE_AGGREGATION, bare_reader, events_folder  # noqa: E402
 
 from ml.dbt_models.landing import (  # noqa: E402
+    KEEP_TEXT_ON_FAILURE,
     LANDING_COLUMNS,
     TARGET_TYPES,
     TYPED,
@@ -37,6 +39,15 @@ from ml.dbt_models.landing import (  # noqa: E402
 )
 
 SOURCES = ROOT / "dbt_project" / "models" / "staging" / "clickstream" / "_clickstream__sources.yml"
+
+
+# The landing's columns that every event of a CSV file leaves null: the reader types the kept-on-failure fields
+# (no text to keep), only a rejected line has an error and its text, and only SQLite rows have a row number.
+NULL_FOR_CSV_EVENTS = ["source_row", "landing_error", "rejected_line"] + [f"{c}_raw" for c in KEEP_TEXT_ON_FAILURE]
+
+
+# A read of every column that writes nothing: a count would let DuckDB skip the columns it does not need.
+EVERY_COLUMN_HASHED = "select sum(hash(columns(*)) % 7) from {}"
 
 
 def csv_reader(pattern: str, store_rejects: bool) -> str:
@@ -132,6 +143,11 @@ def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | Non
             None,
         ),
         (
+            "the landing's typed select, every column hashed (written nowhere)",
+            EVERY_COLUMN_HASHED.format(f"({landing(True)})"),
+            None,
+        ),
+        (
             "the landing's typed select into an in-memory temp table",
             f"create temp table t as {landing(True)}",
             None,
@@ -145,6 +161,31 @@ def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | Non
             "the same with the rejects table (what the landing does)",
             f"create table t as {landing(True)}",
             str(work / "rejects.duckdb"),
+        ),
+        (
+            "the same without the columns every CSV event leaves null",
+            f"create table t as select * exclude ({', '.join(NULL_FOR_CSV_EVENTS)}) from ({landing(True)})",
+            str(work / "narrow.duckdb"),
+        ),
+    ]
+
+
+def parquet_landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | None]]:
+    """The landing's typed read of the Parquet files (the source's reader, their own types), then its write."""
+    quoted = pattern.replace("'", "''")
+    reader = f"read_parquet('{quoted}', filename = true, union_by_name = true)"
+    with duckdb.connect() as connection:
+        found = connection.sql(f"select * from {reader} limit 0")
+        types = {name: str(kind) for name, kind in zip(found.columns, found.types, strict=True)}
+    landing = typed_select(with_landing_columns(reader, "profile"), types, LANDING_COLUMNS)
+    return [
+        ("the files' own columns, every column hashed", EVERY_COLUMN_HASHED.format(reader), None),
+        ("the landing's typed select, every column hashed", EVERY_COLUMN_HASHED.format(f"({landing})"), None),
+        ("the landing's typed select into an in-memory temp table", f"create temp table t as {landing}", None),
+        (
+            "the landing's typed select into the database file (what the landing does)",
+            f"create table t as {landing}",
+            str(work / "landing.duckdb"),
         ),
     ]
 
@@ -185,13 +226,13 @@ def main() -> None:
         "--format",
         choices=["csv", "parquet"],
         default="csv",
-        help="parquet: the floor only (the landing's steps are those of the CSV reader)",
+        help="parquet: the landing's typed read and write, then the floor",
     )
     args = parser.parse_args()
     pattern = str(events_folder(args.events, args.format) / f"*.{args.format}")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        variants = landing_variants(pattern, work) if args.format == "csv" else []
+        variants = landing_variants(pattern, work) if args.format == "csv" else parquet_landing_variants(pattern, work)
         for name, sql, target in variants + floor_variants(pattern, args.format, work):
             timed(name, sql, target)
         timed(
