@@ -9,7 +9,8 @@ can be cheaper.
     python bench/clickstream_landing_profile.py --events 10000000 --format parquet
 
 Uses the benchmark's daily CSV (or Parquet) files (generated and cached by clickstream_benchmark.py), the CSV
-reader of the source clickstream.events as _clickstream__sources.yml declares it, and the landing's typing.
+and Parquet readers of the source clickstream.events as _clickstream__sources.yml declares them, and the
+landing's typing.
 """
 
 from __future__ import annotations
@@ -50,13 +51,19 @@ NULL_FOR_CSV_EVENTS = ["source_row", "landing_error", "rejected_line"] + [f"{c}_
 EVERY_COLUMN_HASHED = "select sum(hash(columns(*)) % 7) from {}"
 
 
+def source_reader(pattern: str, function: str, branch_end: str) -> str:
+    """The reader the source clickstream.events declares (a branch of its external_location: ``function``
+    up to ``branch_end``) over ``pattern``."""
+    text = SOURCES.read_text()
+    reader = re.search(rf"({function}\('\{{\{{ path \}}\}}'.*?\))\s*\{{%- {branch_end}", text, re.S)
+    if reader is None:
+        raise SystemExit(f"{SOURCES}: no {function} branch found in external_location")
+    return " ".join(reader.group(1).split()).replace("{{ path }}", pattern.replace("'", "''"))
+
+
 def csv_reader(pattern: str, store_rejects: bool) -> str:
     """The source's CSV reader (its external_location's last branch) over ``pattern``."""
-    text = SOURCES.read_text()
-    reader = re.search(r"(read_csv\('\{\{ path \}\}'.*?\))\s*\{%- endif", text, re.S)
-    if reader is None:
-        raise SystemExit(f"{SOURCES}: no read_csv branch found in external_location")
-    sql = " ".join(reader.group(1).split()).replace("{{ path }}", pattern.replace("'", "''"))
+    sql = source_reader(pattern, "read_csv", "endif")
     return sql if store_rejects else sql.replace("store_rejects = true, ", "")
 
 
@@ -172,8 +179,7 @@ def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | Non
 
 def parquet_landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | None]]:
     """The landing's typed read of the Parquet files (the source's reader, their own types), then its write."""
-    quoted = pattern.replace("'", "''")
-    reader = f"read_parquet('{quoted}', filename = true, union_by_name = true)"
+    reader = source_reader(pattern, "read_parquet", "else")
     with duckdb.connect() as connection:
         found = connection.sql(f"select * from {reader} limit 0")
         types = {name: str(kind) for name, kind in zip(found.columns, found.types, strict=True)}
