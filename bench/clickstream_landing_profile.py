@@ -7,6 +7,11 @@ can be cheaper.
 
     python bench/clickstream_landing_profile.py --events 10000000
     python bench/clickstream_landing_profile.py --events 10000000 --format parquet
+    python bench/clickstream_landing_profile.py --events 10000000 --write-by-column
+
+--write-by-column times only the write: the landing's typed select of the CSV files is held in memory once,
+then written into a fresh database file whole, whole with DuckDB's preserve_insertion_order off, and one
+column at a time (what each column of the landing costs to store).
 
 Uses the benchmark's daily CSV (or Parquet) files (generated and cached by clickstream_benchmark.py), the CSV
 and Parquet readers of the source clickstream.events as _clickstream__sources.yml declares them, and the
@@ -225,6 +230,31 @@ def floor_variants(pattern: str, file_format: str, work: Path) -> list[tuple[str
     ]
 
 
+def write_by_column(pattern: str, work: Path) -> None:
+    """The landing's typed select of the CSV files held in memory, then written into fresh database files:
+    every column, every column without keeping the insertion order, then each column alone."""
+    landing = typed_select(with_landing_columns(csv_reader(pattern, True), "profile"), TARGET_TYPES, LANDING_COLUMNS)
+    connection = duckdb.connect()
+    connection.execute("set memory_limit = '3GB'")
+    connection.execute(f"create table landed as {landing}")
+    columns = [row[0] for row in connection.execute("describe landed").fetchall()]
+    whole = ("every column", "*", True)
+    variants = [whole, whole, ("every column, insertion order not kept", "*", False)]
+    variants += [(f"only {column}", column, True) for column in columns]
+    for number, (name, selected, keep_order) in enumerate(variants):
+        database = work / f"write_{number}.duckdb"
+        connection.execute(f"attach '{database}' as target")
+        connection.execute(f"set preserve_insertion_order = {str(keep_order).lower()}")
+        started = time.perf_counter()
+        connection.execute(f"create table target.t as select {selected} from landed")
+        connection.execute("checkpoint target")
+        seconds = time.perf_counter() - started
+        connection.execute("detach target")
+        database.unlink()
+        print(f"write {name:69s} {seconds:6.2f} s", flush=True)
+    connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -234,10 +264,20 @@ def main() -> None:
         default="csv",
         help="parquet: the landing's typed read and write, then the floor",
     )
+    parser.add_argument(
+        "--write-by-column",
+        action="store_true",
+        help="CSV only: the write of the landing's typed select alone, whole and one column at a time",
+    )
     args = parser.parse_args()
+    if args.write_by_column and args.format != "csv":
+        parser.error("--write-by-column profiles the CSV landing")
     pattern = str(events_folder(args.events, args.format) / f"*.{args.format}")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
+        if args.write_by_column:
+            write_by_column(pattern, work)
+            return
         variants = landing_variants(pattern, work) if args.format == "csv" else parquet_landing_variants(pattern, work)
         for name, sql, target in variants + floor_variants(pattern, args.format, work):
             timed(name, sql, target)
