@@ -130,13 +130,15 @@ def timed(name: str, sql: str, database: str | None, attach: tuple[str, ...] = (
     connection.close()
 
 
+def csv_landing(pattern: str, store_rejects: bool) -> str:
+    """The landing's typed select of the CSV files. The declared reader gives the kept-on-failure fields their
+    target types (as the landing finds them)."""
+    source = with_landing_columns(csv_reader(pattern, store_rejects), "profile")
+    return typed_select(source, TARGET_TYPES, LANDING_COLUMNS)
+
+
 def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | None]]:
     """The landing's read, typing, rejects table and write of the CSV files, step by step."""
-
-    def landing(store_rejects: bool) -> str:
-        # The declared reader gives the kept-on-failure fields their target types (as the landing finds them).
-        source = with_landing_columns(csv_reader(pattern, store_rejects), "profile")
-        return typed_select(source, TARGET_TYPES, LANDING_COLUMNS)
 
     return [
         (
@@ -156,27 +158,28 @@ def landing_variants(pattern: str, work: Path) -> list[tuple[str, str, str | Non
         ),
         (
             "the landing's typed select, every column hashed (written nowhere)",
-            EVERY_COLUMN_HASHED.format(f"({landing(True)})"),
+            EVERY_COLUMN_HASHED.format(f"({csv_landing(pattern, True)})"),
             None,
         ),
         (
             "the landing's typed select into an in-memory temp table",
-            f"create temp table t as {landing(True)}",
+            f"create temp table t as {csv_landing(pattern, True)}",
             None,
         ),
         (
             "the landing's typed select into the database file, no rejects table",
-            f"create table t as {landing(False)}",
+            f"create table t as {csv_landing(pattern, False)}",
             str(work / "plain.duckdb"),
         ),
         (
             "the same with the rejects table (what the landing does)",
-            f"create table t as {landing(True)}",
+            f"create table t as {csv_landing(pattern, True)}",
             str(work / "rejects.duckdb"),
         ),
         (
             "the same without the columns every CSV event leaves null",
-            f"create table t as select * exclude ({', '.join(NULL_FOR_CSV_EVENTS)}) from ({landing(True)})",
+            f"create table t as select * exclude ({', '.join(NULL_FOR_CSV_EVENTS)}) "
+            f"from ({csv_landing(pattern, True)})",
             str(work / "narrow.duckdb"),
         ),
     ]
@@ -233,10 +236,9 @@ def floor_variants(pattern: str, file_format: str, work: Path) -> list[tuple[str
 def write_by_column(pattern: str, work: Path) -> None:
     """The landing's typed select of the CSV files held in memory, then written into fresh database files:
     every column, every column without keeping the insertion order, then each column alone."""
-    landing = typed_select(with_landing_columns(csv_reader(pattern, True), "profile"), TARGET_TYPES, LANDING_COLUMNS)
     connection = duckdb.connect()
     connection.execute("set memory_limit = '3GB'")
-    connection.execute(f"create table landed as {landing}")
+    connection.execute(f"create table landed as {csv_landing(pattern, True)}")
     columns = [row[0] for row in connection.execute("describe landed").fetchall()]
     whole = ("every column", "*", True)
     variants = [whole, whole, ("every column, insertion order not kept", "*", False)]
