@@ -67,7 +67,8 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
 SELECTED = "+clickstream_customer_features +clickstream_event_accounting +value_purchase_days"
 
 
-def build(workdir: Path, folder: Path) -> Build:
+def build(workdir: Path, folder: Path, events: str = "*.csv") -> Build:
+    """The clickstream models built from ``events`` (a glob or a SQLite file) in ``folder``."""
     result = Build(workdir).dbt(
         "build",
         "--select",
@@ -75,7 +76,7 @@ def build(workdir: Path, folder: Path) -> Build:
         # Only the tests of selected models (a singular test of the invoices also reads unselected models).
         "--indirect-selection",
         "cautious",
-        dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": str(folder / "*.csv")},
+        dbt_vars={"customers_file": str(SMALL_CUSTOMERS), "events_path": str(folder / events)},
     )
     assert result.returncode == 0, result.output[-4000:]
     return result

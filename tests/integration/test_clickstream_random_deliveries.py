@@ -9,13 +9,16 @@ build is incremental; at the end its tables must equal those of one whole build 
 whole build's features those of the pre-issue-16 reference query (bench/clickstream_reference_features.sql),
 an implementation that shares no code with the models.
 
-Two seeds run in the suite. More: SMARTCART_RANDOM_DELIVERIES=N runs seeds 0 to N-1 (docs/testing.md).
-Real dbt builds in subprocesses."""
+Each seed delivers in one of the three input formats (seed modulo 3): CSV files; Parquet files whose numeric
+columns are typed where every value of the file is a number (text otherwise, as an export of a file with a
+bad value would be); rows appended to a SQLite table, a batch at a time. Three seeds run in the suite. More:
+SMARTCART_RANDOM_DELIVERIES=N runs seeds 0 to N-1 (docs/testing.md). Real dbt builds in subprocesses."""
 
 from __future__ import annotations
 
 import os
 import random
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +44,14 @@ TABLES = {
 REFERENCE = (ROOT / "bench" / "clickstream_reference_features.sql").read_text()
 
 
+FORMATS = ("csv", "parquet", "sqlite")
+# What the builds read in the delivery folder, per format.
+EVENTS = {"csv": "*.csv", "parquet": "*.parquet", "sqlite": "events.sqlite"}
+
+
 def seeds() -> range:
-    """Seeds 0 to N-1, N from SMARTCART_RANDOM_DELIVERIES (2 by default)."""
-    text = os.environ.get("SMARTCART_RANDOM_DELIVERIES", "2")
+    """Seeds 0 to N-1, N from SMARTCART_RANDOM_DELIVERIES (3 by default: one per format)."""
+    text = os.environ.get("SMARTCART_RANDOM_DELIVERIES", "3")
     if not text.strip().isdigit():
         raise ValueError(f"SMARTCART_RANDOM_DELIVERIES={text!r}: the number of seeds to run, a whole number (e.g. 30)")
     return range(int(text))
@@ -148,6 +156,29 @@ def random_delivery(seed: int) -> Delivery:
     return delivery
 
 
+def typed(values: pd.Series, kind: str) -> pd.Series:
+    """``values`` as the numbers they are (nullable ``kind``), or as text when one of them is not a number."""
+    try:
+        return pd.Series(pd.array(list(values), dtype=kind), index=values.index)
+    except (TypeError, ValueError):
+        return values.map(lambda value: None if value is None or value != value else str(value))
+
+
+def deliver(frame: pd.DataFrame, folder: Path, name: str, file_format: str) -> None:
+    """One file of the delivery into ``folder``, in ``file_format``."""
+    if file_format == "csv":
+        frame.to_csv(folder / name, index=False)
+        return
+    if file_format == "parquet":
+        numbers = {"product_id": "Int64", "category_id": "Int64", "user_id": "Int64", "price": "Float64"}
+        frame = frame.assign(**{column: typed(frame[column], kind) for column, kind in numbers.items()})
+        frame.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
+        return
+    text = frame.map(lambda value: None if value is None or value != value else str(value))
+    with sqlite3.connect(folder / EVENTS["sqlite"]) as connection:
+        text.to_sql("events", connection, if_exists="append", index=False)
+
+
 def reference_differences(files: Path, built: Build) -> list[str]:
     """The whole build's features against the reference query over the same files: every user, counts
     exactly, averages and shares within floating-point rounding."""
@@ -170,23 +201,25 @@ def reference_differences(files: Path, built: Build) -> list[str]:
 
 @pytest.mark.parametrize("seed", seeds())
 def test_incremental_builds_of_a_random_delivery_equal_one_whole_build(seed, tmp_path):
-    delivery = random_delivery(seed)
-    arrived, whole = tmp_path / "arrived", tmp_path / "whole"
-    arrived.mkdir()
-    whole.mkdir()
-    for name in delivery.files:
-        delivery.frame(name).to_csv(whole / name, index=False)
+    delivery, file_format = random_delivery(seed), FORMATS[seed % len(FORMATS)]
+    arrived, whole, as_csv = tmp_path / "arrived", tmp_path / "whole", tmp_path / "csv"
+    for folder in (arrived, whole, as_csv):
+        folder.mkdir()
+    # The whole build reads the files in the order they arrived (for SQLite: the same rows, the same rowids).
+    for name in (name for batch in delivery.batches for name in batch):
+        deliver(delivery.frame(name), whole, name, file_format)
+        deliver(delivery.frame(name), as_csv, name, "csv")
     for batch in delivery.batches:
         for name in batch:
-            delivery.frame(name).to_csv(arrived / name, index=False)
-        incremental = build(tmp_path / "incremental", arrived)
-    full = build(tmp_path / "full", whole)
+            deliver(delivery.frame(name), arrived, name, file_format)
+        incremental = build(tmp_path / "incremental", arrived, EVENTS[file_format])
+    full = build(tmp_path / "full", whole, EVENTS[file_format])
     differing = [
         name
         for name, sql in TABLES.items()
         if not incremental.query_build_database(sql).equals(full.query_build_database(sql))
     ]
-    story = "\n".join(delivery.story)
-    assert not differing, f"seed {seed}: incremental and whole builds differ in {differing}\n{story}"
-    against_reference = reference_differences(whole, full)
-    assert not against_reference, f"seed {seed}: features differ from the reference in {against_reference}\n{story}"
+    story = f"seed {seed} ({file_format}): " + "\n".join(delivery.story)
+    assert not differing, f"incremental and whole builds differ in {differing}\n{story}"
+    against_reference = reference_differences(as_csv, full)
+    assert not against_reference, f"features differ from the reference in {against_reference}\n{story}"
