@@ -3,7 +3,8 @@ the write into the warehouse file (for Parquet: the typed read and the write), e
 database (docs/performance.md). Then the floor of the partial-aggregate design against the benchmark's bare
 aggregation: the session and item partials computed straight from the files, with no landing and none of the
 staging rules (no quarantine, no duplicate removal, no inferred sessions), so that no build of those partials
-can be cheaper.
+can be cheaper. Each step prints its wall time and the CPU time of the process (DuckDB's threads included):
+their ratio is how many cores the step kept busy.
 
     python bench/clickstream_landing_profile.py --events 10000000
     python bench/clickstream_landing_profile.py --events 10000000 --format parquet
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -114,19 +116,26 @@ inner join (
 """
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process so far, every thread (DuckDB's too), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(name: str, sql: str, database: str | None, attach: tuple[str, ...] = ()) -> None:
     connection = duckdb.connect(database or ":memory:")
     connection.execute("set memory_limit = '3GB'")
     for path in attach:  # read-only inputs, named after their file (sessions, items)
         connection.execute(f"attach '{path}' as {Path(path).stem} (read_only)")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     connection.execute(sql)
     if database:
         connection.execute("checkpoint")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     rows = connection.execute("select count(*) from t").fetchone()[0] if sql.startswith("create") else None
     written = f"{rows:>12,} rows" if rows is not None else ""
-    print(f"{name:75s} {seconds:6.2f} s {written}", flush=True)
+    # CPU over wall time: how many of the machine's cores the step kept busy (DuckDB runs in this process).
+    print(f"{name:75s} {seconds:6.2f} s  cpu {cpu:6.2f} s ({cpu / seconds:.2f} cores) {written}", flush=True)
     connection.close()
 
 
