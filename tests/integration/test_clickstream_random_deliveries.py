@@ -156,12 +156,17 @@ def random_delivery(seed: int) -> Delivery:
     return delivery
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """``values`` as the text a file would hold, missing values (None, NaN) as null."""
+    return values.map(lambda value: None if value is None or value != value else str(value))
+
+
 def typed(values: pd.Series, kind: str) -> pd.Series:
     """``values`` as the numbers they are (nullable ``kind``), or as text when one of them is not a number."""
     try:
         return pd.Series(pd.array(list(values), dtype=kind), index=values.index)
     except (TypeError, ValueError):
-        return values.map(lambda value: None if value is None or value != value else str(value))
+        return as_text(values)
 
 
 def deliver(frame: pd.DataFrame, folder: Path, name: str, file_format: str) -> None:
@@ -174,7 +179,7 @@ def deliver(frame: pd.DataFrame, folder: Path, name: str, file_format: str) -> N
         frame = frame.assign(**{column: typed(frame[column], kind) for column, kind in numbers.items()})
         frame.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
         return
-    text = frame.map(lambda value: None if value is None or value != value else str(value))
+    text = frame.apply(as_text)
     with sqlite3.connect(folder / EVENTS["sqlite"]) as connection:
         text.to_sql("events", connection, if_exists="append", index=False)
 
