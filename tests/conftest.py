@@ -198,8 +198,8 @@ def small_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The Spark module first: its build is the longest of the suite (minutes), so under xdist one worker
-    starts it at once while the other works through the rest, instead of a worker finding it last and the
+    """The Spark modules first: their builds are the longest of the suite (minutes), so under xdist a worker
+    starts them at once while the other works through the rest, instead of a worker finding one last and the
     other, done, waiting for it (built_once). A stable sort: the order is otherwise as collected, the same
     on every worker, as xdist requires."""
     items.sort(key=lambda item: not item.nodeid.startswith("tests/spark/"))

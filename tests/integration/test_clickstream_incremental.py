@@ -67,10 +67,12 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
 SELECTED = "+clickstream_customer_features +clickstream_event_accounting +value_purchase_days"
 
 
-def build(workdir: Path, folder: Path, events: str = "*.csv") -> Build:
-    """The clickstream models built from ``events`` (a glob or a SQLite file) in ``folder``."""
-    result = Build(workdir).dbt(
+def build(workdir: Path, folder: Path, events: str = "*.csv", builder: type[Build] = Build, *target: str) -> Build:
+    """The clickstream models built from ``events`` (a glob or a SQLite file) in ``folder``, by ``builder``
+    (a Build class) with the dbt arguments ``target`` (e.g. --target spark)."""
+    result = builder(workdir).dbt(
         "build",
+        *target,
         "--select",
         SELECTED,
         # Only the tests of selected models (a singular test of the invoices also reads unselected models).
@@ -93,7 +95,11 @@ def builds(tmp_path_factory) -> tuple[Build, Build, list[list[str]]]:
     return built_once(tmp_path_factory, "clickstream_incremental", incremental_and_whole_builds)
 
 
-def incremental_and_whole_builds(root: Path) -> tuple[Build, Build, list[list[str]]]:
+def incremental_and_whole_builds(
+    root: Path, builder: type[Build] = Build, *target: str
+) -> tuple[Build, Build, list[list[str]]]:
+    """The week's files landed in three incremental builds and in one whole build, by ``builder`` with the
+    dbt arguments ``target``; and the days each incremental build rebuilt."""
     files = day_files(root / "events")
     names = sorted(files)
     incremental_folder, whole_folder = root / "incremental_files", root / "whole_files"
@@ -106,9 +112,9 @@ def incremental_and_whole_builds(root: Path) -> tuple[Build, Build, list[list[st
     for batch in (names[:3], names[3:4], names[4:]):
         for name in batch:
             files[name].to_csv(incremental_folder / name, index=False)
-        incremental = build(root / "incremental", incremental_folder)
+        incremental = build(root / "incremental", incremental_folder, "*.csv", builder, *target)
         rebuilt.append(rebuilt_days(incremental))
-    whole = build(root / "whole", whole_folder)
+    whole = build(root / "whole", whole_folder, "*.csv", builder, *target)
     return incremental, whole, rebuilt
 
 

@@ -11,10 +11,7 @@
   later events (it can start a session or close a gap), so a new day's events leave earlier days alone.
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
-{{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(on_schema_change='append_new_columns', **clickstream_partial_config('user_id')) }}
 
 {#- None (every user) on the first build, and on a table built before it recorded day_landed_events or
     key_built_at. -#}
@@ -97,27 +94,33 @@ earlier as (
     where user_id in (select user_id from changed_users)
 
 )
-{%- endif %}
+{%- endif %},
 
-select
-    keyed.user_id,
-    keyed.event_at,
-    landed_days.event_date,
-    keyed.session_key,
-    -- What the event's day had landed: a later build re-sessions the users of the days whose count differs.
-    landed_days.day_landed_events,
+changed_rows as (
+
+    select
+        keyed.user_id,
+        keyed.event_at,
+        landed_days.event_date,
+        keyed.session_key,
+        -- What the event's day had landed: a later build re-sessions the users of the days whose count differs.
+        landed_days.day_landed_events,
+        {%- if days is not none %}
+        case
+            when earlier.session_key = keyed.session_key then earlier.key_built_at else {{ clickstream_build_time() }}
+        end as key_built_at
+        {%- else %}
+        {{ clickstream_build_time() }} as key_built_at
+        {%- endif %}
+    from keyed
+    inner join landed_days
+        on cast(keyed.event_at as date) = landed_days.event_date
     {%- if days is not none %}
-    case
-        when earlier.session_key = keyed.session_key then earlier.key_built_at else {{ clickstream_build_time() }}
-    end as key_built_at
-    {%- else %}
-    {{ clickstream_build_time() }} as key_built_at
+    left join earlier
+        on keyed.user_id = earlier.user_id
+            and keyed.event_at = earlier.event_at
     {%- endif %}
-from keyed
-inner join landed_days
-    on cast(keyed.event_at as date) = landed_days.event_date
-{%- if days is not none %}
-left join earlier
-    on keyed.user_id = earlier.user_id
-        and keyed.event_at = earlier.event_at
-{%- endif %}
+
+)
+
+{{ clickstream_per_user_rows('changed_rows') }}

@@ -20,9 +20,7 @@
   A full refresh and an incremental build give the same rows (tests/integration/test_clickstream_incremental.py).
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
-{{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date'
-) }}
+{{ config(**clickstream_partial_config('event_date')) }}
 
 {%- set days = clickstream_days_to_update() %}
 {%- if days is not none %}

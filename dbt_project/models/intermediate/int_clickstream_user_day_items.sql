@@ -9,10 +9,7 @@
   row of the user again.
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
-{{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='event_date',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(on_schema_change='append_new_columns', **clickstream_partial_config('event_date')) }}
 
 {#- All days on a table built before it had first_built_at (the column is then added). -#}
 {%- set days = clickstream_days_to_update(['first_built_at']) %}

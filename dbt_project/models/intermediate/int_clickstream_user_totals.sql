@@ -19,10 +19,7 @@
   After a full rebuild of the items (every row new) both are taken from all rows again.
   clickstream_customer_features adds the as-of time, recency and the rates.
 -#}
-{{ config(
-    materialized=clickstream_partial_materialization(), incremental_strategy='delete+insert', unique_key='user_id',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(on_schema_change='append_new_columns', **clickstream_partial_config('user_id')) }}
 
 {%- set sessions_table = ref('int_clickstream_session_days') %}
 {%- set items_table = ref('int_clickstream_user_day_items') %}
@@ -396,13 +393,19 @@ per_user_breadth as (
     group by user_id
 
 )
-{%- endif %}
+{%- endif %},
 
-select
-    {{ star_except(['partials_built_at'], 'per_user_sessions') }},
-    greatest(per_user_sessions.partials_built_at, per_user_breadth.items_built_at) as partials_built_at,
-    {{ star_except(['user_id', 'items_built_at'], 'per_user_breadth') }}
+changed_rows as (
 
-from per_user_sessions
-inner join per_user_breadth
-    on per_user_sessions.user_id = per_user_breadth.user_id
+    select
+        {{ star_except(['partials_built_at'], 'per_user_sessions') }},
+        greatest(per_user_sessions.partials_built_at, per_user_breadth.items_built_at) as partials_built_at,
+        {{ star_except(['user_id', 'items_built_at'], 'per_user_breadth') }}
+
+    from per_user_sessions
+    inner join per_user_breadth
+        on per_user_sessions.user_id = per_user_breadth.user_id
+
+)
+
+{{ clickstream_per_user_rows('changed_rows') }}
