@@ -81,6 +81,7 @@ def one_more_day(events: int) -> dict[str, object]:
             (landing / path.name).symlink_to(path)
         dbt_vars = {"events_path": str(landing / "*.csv")}
         build = work / "build"
+        build.mkdir()
         cold_seconds, cold_gib, cold = spark_clickstream_build(build, dbt_vars)
         shutil.copytree(build / "target", work / "target_30_days")
         (landing / files[-1].name).symlink_to(files[-1])

@@ -241,6 +241,24 @@
     {{- return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': key}) -}}
 {%- endmacro %}
 
+{#- Stops an incremental build on Spark of a partial table built before the partials were incremental there
+    (2026-11-24: a table not partitioned), which dbt-spark's insert_overwrite cannot write: once
+    rebuilt with --full-refresh, the table is partitioned and later builds are incremental. -#}
+{% macro clickstream_check_spark_partitions() -%}
+    {%- if execute and target.type == 'spark' and is_incremental() -%}
+        {%- set described = run_query('describe table extended ' ~ this).columns[0].values() -%}
+        {%- if '# Partition Information' not in described -%}
+            {{ exceptions.raise_compiler_error(
+                "The Spark table " ~ this ~ " was built by a version that rebuilt the clickstream partials in full "
+                ~ "on every build, so it is not partitioned and cannot be updated by day or user: rebuild the four "
+                ~ "partial tables once with `dbt run --target spark --full-refresh --select "
+                ~ "int_clickstream_inferred_sessions int_clickstream_session_days int_clickstream_user_day_items "
+                ~ "int_clickstream_user_totals` (the landing and the history are kept), then build as usual."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Spark's partition of a per-user partial model: one of 16 buckets of users. A day's new events touch
     users of most buckets, so finer buckets would not rewrite much less; a cluster with millions of users per
     bucket still rewrites only per-user rows, never events. -#}
@@ -251,8 +269,10 @@
 {#- The rows of a per-user partial model: on DuckDB the changed users' rows (delete+insert replaces those
     users); on Spark the same rows with their user_bucket, and, on an incremental build, every other user of
     the buckets they fall in, as this table had them (insert_overwrite replaces whole buckets). `rows` is the
-    CTE of the changed users' rows. -#}
-{% macro clickstream_per_user_rows(rows) -%}
+    CTE of the changed users' rows, `changed_users` a CTE of their user_id (every one of them has rows).
+    The kept rows are found from changed_users, not from `rows`: Spark would compute `rows` again for each
+    use, which made the one-more-day user totals 28 s where a cold build's took 25 s (10M events). -#}
+{% macro clickstream_per_user_rows(rows, changed_users) -%}
     {%- if target.type != 'spark' %}
     select * from {{ rows }}
     {%- else %}
@@ -266,9 +286,9 @@
 
     select kept.*
     from {{ this }} as kept
-    left anti join (select distinct user_id from {{ rows }}) as changed
+    left anti join {{ changed_users }} as changed
         on kept.user_id = changed.user_id
-    where kept.user_bucket in (select distinct {{ clickstream_user_bucket() }} from {{ rows }})
+    where kept.user_bucket in (select distinct {{ clickstream_user_bucket() }} from {{ changed_users }})
     {%- endif %}
     {%- endif %}
 {%- endmacro %}

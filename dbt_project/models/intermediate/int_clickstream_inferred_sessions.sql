@@ -12,6 +12,7 @@
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(on_schema_change='append_new_columns', **clickstream_partial_config('user_id')) }}
+{%- do clickstream_check_spark_partitions() %}
 
 {#- None (every user) on the first build, and on a table built before it recorded day_landed_events or
     key_built_at. -#}
@@ -123,4 +124,4 @@ changed_rows as (
 
 )
 
-{{ clickstream_per_user_rows('changed_rows') }}
+{{ clickstream_per_user_rows('changed_rows', 'changed_users') }}

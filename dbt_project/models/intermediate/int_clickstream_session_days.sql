@@ -21,6 +21,7 @@
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(**clickstream_partial_config('event_date')) }}
+{%- do clickstream_check_spark_partitions() %}
 
 {%- set days = clickstream_days_to_update() %}
 {%- if days is not none %}

@@ -10,6 +10,7 @@
 -#}
 -- depends_on: {{ ref('int_clickstream_landed_days') }}
 {{ config(on_schema_change='append_new_columns', **clickstream_partial_config('event_date')) }}
+{%- do clickstream_check_spark_partitions() %}
 
 {#- All days on a table built before it had first_built_at (the column is then added). -#}
 {%- set days = clickstream_days_to_update(['first_built_at']) %}
