@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -41,9 +40,14 @@ from clickstream_benchmark import FEATURE_STAGES, events_folder  # noqa: E402
 from measure import dbt_build, isolated_env, measure, stage_seconds  # noqa: E402
 
 
+def spark_env(work: Path) -> dict[str, str]:
+    """The isolated environment of a build in ``work``, with its own Spark warehouse and metastore."""
+    return {**isolated_env(work), "SMARTCART_SPARK_WAREHOUSE": str(work / "spark-warehouse")}
+
+
 def spark_build(work: Path, dbt_vars: dict) -> tuple[float, float, dict[str, float]]:
     """The four Spark steps, measured as one process tree; seconds, peak GiB, clickstream stage seconds."""
-    env = {**isolated_env(work), "SMARTCART_SPARK_WAREHOUSE": str(work / "spark-warehouse")}
+    env = spark_env(work)
     script = f"import sys\nfrom ml.apps.spark_build import build\nsys.exit(build([], {dbt_vars!r}))\n"
     log = work / "spark_build.log"
     result = measure([sys.executable, "-c", script], env=env, cwd=str(ROOT), log_path=str(log))
@@ -60,7 +64,7 @@ def spark_clickstream_build(work: Path, dbt_vars: dict) -> tuple[float, float, d
     clickstream stage seconds."""
     from ml.apps.dbt_runner import dbt_command
 
-    env = {**isolated_env(work), "SMARTCART_SPARK_WAREHOUSE": str(work / "spark-warehouse")}
+    env = spark_env(work)
     command = dbt_command(["build", "--target", "spark", "--select", "+clickstream_customer_features"], dbt_vars, ROOT)
     log = work / "dbt_build.log"
     result = measure(command, env=env, cwd=str(ROOT), log_path=str(log))
@@ -83,7 +87,6 @@ def one_more_day(events: int) -> dict[str, object]:
         build = work / "build"
         build.mkdir()
         cold_seconds, cold_gib, cold = spark_clickstream_build(build, dbt_vars)
-        shutil.copytree(build / "target", work / "target_30_days")
         (landing / files[-1].name).symlink_to(files[-1])
         day_seconds, day_gib, day = spark_clickstream_build(build, dbt_vars)
         cold_stages, day_stages = round(sum(cold.values()), 1), round(sum(day.values()), 1)

@@ -262,8 +262,8 @@
 {#- Spark's partition of a per-user partial model: one of 16 buckets of users. A day's new events touch
     users of most buckets, so finer buckets would not rewrite much less; a cluster with millions of users per
     bucket still rewrites only per-user rows, never events. -#}
-{% macro clickstream_user_bucket(user_id='user_id') -%}
-    pmod({{ user_id }}, 16)
+{% macro clickstream_user_bucket() -%}
+    pmod(user_id, 16)
 {%- endmacro %}
 
 {#- The rows of a per-user partial model: on DuckDB the changed users' rows (delete+insert replaces those

@@ -84,9 +84,9 @@ def build(workdir: Path, folder: Path, events: str = "*.csv", builder: type[Buil
     return result
 
 
-def rebuilt_days(result: Build) -> list[str]:
-    """The days the last build of int_clickstream_session_days rebuilt, read from the SQL dbt ran."""
-    compiled = next((result.workdir / "target" / "compiled").rglob("int_clickstream_session_days.sql")).read_text()
+def rebuilt_days(result: Build, model: str = "int_clickstream_session_days") -> list[str]:
+    """The days the last build of ``model`` rebuilt, read from the SQL dbt ran."""
+    compiled = next((result.workdir / "target" / "compiled").rglob(f"{model}.sql")).read_text()
     return sorted(set(re.findall(r"cast\('(\d{4}-\d{2}-\d{2})' as date\)", compiled)))
 
 

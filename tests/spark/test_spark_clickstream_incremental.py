@@ -7,7 +7,6 @@ insert_overwrite replaces those days' partitions, and the buckets of the users t
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.integration.test_clickstream_incremental import (
     TOTALS,
     builds,  # noqa: F401 (the DuckDB builds of the same files, a fixture)
     incremental_and_whole_builds,
+    rebuilt_days,
 )
 from tests.spark.test_spark_build import SparkBuild
 
@@ -98,8 +98,7 @@ def test_only_the_changed_partitions_were_written_again(spark_builds):
     for table in ("int_clickstream_session_days", "int_clickstream_user_day_items"):
         # The days the last build rebuilt in this table: the items leave out a day whose inferred session
         # keys alone changed (day 3), the session partials do not.
-        compiled = next((incremental.workdir / "target" / "compiled").rglob(f"{table}.sql")).read_text()
-        rebuilt = sorted(set(re.findall(r"cast\('(\d{4}-\d{2}-\d{2})' as date\)", compiled)))
+        rebuilt = rebuilt_days(incremental, table)
         written = {
             folder.name.removeprefix("event_date="): max(f.stat().st_mtime for f in folder.glob("*.parquet"))
             for folder in (schema / table).glob("event_date=*")

@@ -53,7 +53,7 @@
 {#- Spark sums the changed users again from all their rows instead of adding to them: it reads a CTE again
     at every use (DuckDB materialises one read several times), and the added-to form, which reads the new
     rows, the counted ones and this table several times each, took 67.5 s of a 124 s one-more-day build
-    at 10M events against 23.6 s for every user of a cold build (docs/performance.md, "Spark"). -#}
+    at 10M events against 23.6 s for every user of a cold build (docs/performance.md, "One more day on Spark"). -#}
 {%- if execute and incremental and target.type != 'spark' %}
     {#- Added to only when this table counted item rows before: not after a full rebuild of the items. -#}
     {%- set counted_query -%}
