@@ -84,6 +84,13 @@ def build(workdir: Path, folder: Path, events: str = "*.csv", builder: type[Buil
     return result
 
 
+def unreadable_at_the_same_size(path: Path) -> None:
+    """Overwrites a landed file with one line of the same size that no reader takes for events, so a later
+    build that read it again would fail or land different rows: a landing reads each file once, when it is
+    new (issue 16), and the size check that guards a landed file still sees it unchanged."""
+    path.write_bytes(b"x" * (path.stat().st_size - 1) + b"\n")
+
+
 def rebuilt_days(result: Build, model: str = "int_clickstream_session_days") -> list[str]:
     """The days the last build of ``model`` rebuilt, read from the SQL dbt ran."""
     compiled = next((result.workdir / "target" / "compiled").rglob(f"{model}.sql")).read_text()
@@ -99,7 +106,8 @@ def incremental_and_whole_builds(
     root: Path, builder: type[Build] = Build, *target: str
 ) -> tuple[Build, Build, list[list[str]]]:
     """The week's files landed in three incremental builds and in one whole build, by ``builder`` with the
-    dbt arguments ``target``; and the days each incremental build rebuilt."""
+    dbt arguments ``target``; and the days each incremental build rebuilt. Once landed, the first file is
+    made unreadable at the same size: the later builds must not read it again."""
     files = day_files(root / "events")
     names = sorted(files)
     incremental_folder, whole_folder = root / "incremental_files", root / "whole_files"
@@ -114,6 +122,7 @@ def incremental_and_whole_builds(
             files[name].to_csv(incremental_folder / name, index=False)
         incremental = build(root / "incremental", incremental_folder, "*.csv", builder, *target)
         rebuilt.append(rebuilt_days(incremental))
+        unreadable_at_the_same_size(incremental_folder / names[0])
     whole = build(root / "whole", whole_folder, "*.csv", builder, *target)
     return incremental, whole, rebuilt
 

@@ -201,9 +201,10 @@ def test_a_landed_file_that_changed_stops_the_spark_landing(tmp_path: Path) -> N
     """As on DuckDB (tests/integration/test_clickstream.py): lines added to a landed file would never be
     read, so the next build stops naming the file and its sizes then and now."""
     lines = (ROOT / "data" / "raw" / "clickstream" / "rees46_2019-Oct_head.csv").read_text().splitlines()
-    folder = tmp_path / "events"
+    # A space in the path: Spark names the file as a URI (%20), its listing as a path.
+    folder = tmp_path / "landed events"
     folder.mkdir()
-    day = folder / "day_1.csv"
+    day = folder / "day 1.csv"
     day.write_text("\n".join(lines[:1_001]) + "\n")
     build = SparkBuild(tmp_path / "spark")
     landing = ["--target", "spark", "--select", "raw_clickstream_events"]
