@@ -180,11 +180,16 @@
   to_timestamp({{ text }}, {{ sql_string(java_datetime_pattern(strptime_format)) }})
 {%- endmacro %}
 
-{#- The Java (Spark) datetime pattern of a strptime format. Single letters: %m (one or two digits) and %d
-    as Spark's M and d, which accept both, as strptime does. -#}
-{% macro java_datetime_pattern(strptime_format) -%}
+{#- The Java (Spark) datetime pattern of a strptime format. To parse (padded false): single letters, %m
+    (one or two digits) and %d as Spark's M and d, which accept both, as strptime does. To format (padded
+    true): two letters, which write two digits as strftime does; a single letter writes 3 for 03, so that
+    01:23:00 and 12:03:00 would both be written 1230. -#}
+{% macro java_datetime_pattern(strptime_format, padded=false) -%}
   {%- set codes = {'%Y': 'yyyy', '%y': 'yy', '%m': 'M', '%d': 'd', '%H': 'H', '%M': 'm', '%S': 's',
       '%b': 'MMM', '%B': 'MMMM', '%p': 'a', '%I': 'h', '%f': 'SSSSSS'} -%}
+  {%- if padded -%}
+    {%- do codes.update({'%m': 'MM', '%d': 'dd', '%H': 'HH', '%M': 'mm', '%S': 'ss', '%I': 'hh'}) -%}
+  {%- endif -%}
   {%- set pattern = namespace(text='') -%}
   {%- set parts = strptime_format.split('%') -%}
   {%- for part in parts -%}
@@ -353,7 +358,7 @@
 {%- endmacro %}
 
 {% macro spark__format_timestamp(value, strptime_format) -%}
-  date_format({{ value }}, {{ sql_string(java_datetime_pattern(strptime_format)) }})
+  date_format({{ value }}, {{ sql_string(java_datetime_pattern(strptime_format, padded=true)) }})
 {%- endmacro %}
 
 {#- One row per element of an array, in a select list (a set-returning function). -#}

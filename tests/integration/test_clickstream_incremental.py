@@ -39,7 +39,7 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     late: it also carries exact copies of day-2 events, day-2 events without a session id that fall
     between two inferred sessions of a user, and a day-2 event at 23:50 that joins a day-3 session without
     an id (the day-3 event at 00:10 changes session key, so day 3 must be rebuilt though no file brings it
-    an event)."""
+    an event). Day 1 has a user whose two sessions without an id start at 01:23:00 and 12:03:00."""
     events = generate_events(40_000, days=6, seed=11)
     day = events["event_time"].str[:10]
     days = sorted(day.unique())
@@ -56,6 +56,11 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     night = pd.DataFrame([lonely, lonely]).assign(user_id=999_999_999)
     night["event_time"] = [(midnight + pd.Timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S UTC") for m in (10, -10)]
     files[f"events_{days[2]}.csv"] = pd.concat([files[f"events_{days[2]}.csv"], night.iloc[:1]], ignore_index=True)
+    # A user of two sessions without an id on day 1, from 01:23:00 and from 12:03:00: session keys written
+    # without zero padding (1230 for both times) would make them one.
+    unpadded = pd.DataFrame([lonely, lonely]).assign(user_id=999_999_998)
+    unpadded["event_time"] = [f"{days[0]} {time} UTC" for time in ("01:23:00", "12:03:00")]
+    files[f"events_{days[0]}.csv"] = pd.concat([files[f"events_{days[0]}.csv"], unpadded], ignore_index=True)
     late = f"events_{days[-1]}.csv"
     files[late] = pd.concat([files[late], copies, bridge, night.iloc[1:]], ignore_index=True)
     folder.mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,21 @@ def test_spark_rebuilds_the_days_duckdb_rebuilds_and_gives_its_features(spark_bu
     )
 
 
+def test_inferred_sessions_have_the_keys_duckdb_gives_them(spark_builds, builds):  # noqa: F811
+    """The key is written as strftime writes the session's start (zero-padded), so the two sessions of the
+    user of day 1 that start at 01:23:00 and 12:03:00 keep two keys on Spark too."""
+    incremental, _, _ = spark_builds
+    on_duckdb, _, _ = builds
+    keys = (
+        "select user_id, strftime(event_at, '%Y-%m-%d %H:%M:%S.%f') as event_at, session_key "
+        "from int_clickstream_inferred_sessions order by all"
+    )
+    on_spark = query(incremental, keys)
+    pd.testing.assert_frame_equal(on_spark, on_duckdb.query_build_database(keys))
+    two_sessions = on_spark[on_spark["user_id"] == 999_999_998]["session_key"]
+    assert len(two_sessions) == 2 and two_sessions.nunique() == 2, two_sessions
+
+
 def test_only_the_changed_partitions_were_written_again(spark_builds):
     """The last build wrote the partitions of the days it rebuilt and left the others' files as they were;
     the per-user tables are partitioned by bucket of users."""
