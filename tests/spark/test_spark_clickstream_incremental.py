@@ -1,8 +1,9 @@
 """Incremental clickstream partials on Spark (issue 16): the same week of daily files as the DuckDB test
 (tests/integration/test_clickstream_incremental.py), landed in three builds on a real local Spark, gives the
 same partial aggregates, features, accounting and purchase days as one whole Spark build, row for row, and
-the same features as DuckDB. Each build rebuilds only the days its new files touch: dbt-spark's
-insert_overwrite replaces those days' partitions, and the buckets of the users they change."""
+the same features and inferred session keys as DuckDB. Each build rebuilds only the days its new files
+touch: dbt-spark's insert_overwrite replaces those days' partitions, and the buckets of the users they
+change."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
 
 {%- set source_relation = source('clickstream', 'events') %}
-{%- set time_format = graph.sources['source.smartcart.clickstream.events'].columns['event_time'].meta.format %}
+{%- set source_node = graph.sources['source.smartcart.clickstream.events'] %}
+{%- set time_format = source_node.columns['event_time'].meta.format %}
 {%- set source_types = {} %}
 {%- if execute %}
     {%- for column in adapter.get_columns_in_relation(source_relation) %}
@@ -28,7 +29,8 @@
 {%- set corrupt = '_corrupt_record' if '_corrupt_record' in source_types else 'cast(null as string)' %}
 {%- set landed_files = [] %}
 {%- if execute and is_incremental() %}
-    {%- set landed_files = landed_clickstream_files(spark_file_location(var('events_path'))) %}
+    {#- The location the hook register_raw_files gave the source's table. -#}
+    {%- set landed_files = landed_clickstream_files(spark_file_location(var(source_meta(source_node).file_var))) %}
 {%- endif %}
 {#- A field as text (trimmed, '' as null): what each field is typed from. -#}
 {%- set text_of = "nullif(trim(cast(lines.%s as string)), '')" %}
