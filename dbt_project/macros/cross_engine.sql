@@ -97,6 +97,23 @@
   cast(datediff(cast({{ finish }} as date), cast({{ start }} as date)) as bigint)
 {%- endmacro %}
 
+{#- The number of distinct non-null values of an expression in a group. Spark computes several
+    count(distinct) of one aggregate by copying every row once per counted expression (Expand) and shuffling
+    the copies; one set of values per group (collect_set, which skips nulls as count(distinct) does) is cheaper
+    there: the one-more-day user totals' query took 6.2-7.3 s against 10.0-10.5 s at 10M events
+    (docs/performance.md, "The Spark user totals"). -#}
+{% macro count_distinct(expression) -%}
+  {{ return(adapter.dispatch('count_distinct', 'smartcart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__count_distinct(expression) -%}
+  count(distinct {{ expression }})
+{%- endmacro %}
+
+{% macro spark__count_distinct(expression) -%}
+  cast(size(collect_set({{ expression }})) as bigint)
+{%- endmacro %}
+
 {#- The given items (SQL expressions, one per line of the call block, comma-separated) as an array without
     its nulls: reason codes built from `case when <rule> then '<code>' end`. Used as
     {% raw %}{% call non_null_array() %} case ..., case ... {% endcall %}{% endraw %}. -#}
