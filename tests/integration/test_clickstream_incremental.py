@@ -39,7 +39,8 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     late: it also carries exact copies of day-2 events, day-2 events without a session id that fall
     between two inferred sessions of a user, and a day-2 event at 23:50 that joins a day-3 session without
     an id (the day-3 event at 00:10 changes session key, so day 3 must be rebuilt though no file brings it
-    an event). Day 1 has a user whose two sessions without an id start at 01:23:00 and 12:03:00."""
+    an event), and the one event of a user seen on no other day. Day 1 has a user whose two sessions without
+    an id start at 01:23:00 and 12:03:00."""
     events = generate_events(40_000, days=6, seed=11)
     day = events["event_time"].str[:10]
     days = sorted(day.unique())
@@ -61,8 +62,13 @@ def day_files(folder: Path) -> dict[str, pd.DataFrame]:
     unpadded = pd.DataFrame([lonely, lonely]).assign(user_id=999_999_998)
     unpadded["event_time"] = [f"{days[0]} {time} UTC" for time in ("01:23:00", "12:03:00")]
     files[f"events_{days[0]}.csv"] = pd.concat([files[f"events_{days[0]}.csv"], unpadded], ignore_index=True)
+    # A user whose only event is on the last day: the other users of that day (sessions that ran past
+    # midnight) also have events the day before, so only this one shows that a build updates the users of
+    # every day it brings, the last one too.
+    newcomer = second[second["user_session"].notna()].iloc[:1].assign(user_id=999_999_997, user_session="newcomer")
+    newcomer["event_time"] = f"{days[-1]} 00:30:00 UTC"
     late = f"events_{days[-1]}.csv"
-    files[late] = pd.concat([files[late], copies, bridge, night.iloc[1:]], ignore_index=True)
+    files[late] = pd.concat([files[late], copies, bridge, night.iloc[1:], newcomer], ignore_index=True)
     folder.mkdir(parents=True, exist_ok=True)
     return files
 
