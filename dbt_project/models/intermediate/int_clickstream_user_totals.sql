@@ -50,10 +50,6 @@
     {%- set kept = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
     {%- set incremental = 'bought_prices' in kept %}
 {%- endif %}
-{#- Spark sums the changed users again from all their rows instead of adding to them: it reads a CTE again
-    at every use (DuckDB materialises one read several times), and the added-to form, which reads the new
-    rows, the counted ones and this table several times each, took 67.5 s of a 124 s one-more-day build
-    at 10M events against 23.6 s for every user of a cold build (docs/performance.md, "One more day on Spark"). -#}
 {#- The partial rows built since this table's last build. On Spark the partial tables are partitioned by
     event_date, and a filter on built_at (a subquery) prunes none of them: the days of those rows are looked up
     once, so that each read of changed_users (Spark reads a CTE again at every use) lists only those days'
@@ -69,6 +65,10 @@
     {%- set new_days = run_query(new_days_query).columns[0].values() | list %}
     {%- set new_partial_rows = clickstream_day_filter(new_days, 'event_date') ~ ' and ' ~ new_partial_rows %}
 {%- endif %}
+{#- Spark sums the changed users again from all their rows instead of adding to them: it reads a CTE again
+    at every use (DuckDB materialises one read several times), and the added-to form, which reads the new
+    rows, the counted ones and this table several times each, took 67.5 s of a 124 s one-more-day build
+    at 10M events against 23.6 s for every user of a cold build (docs/performance.md, "One more day on Spark"). -#}
 {%- if execute and incremental and target.type != 'spark' %}
     {#- Added to only when this table counted item rows before: not after a full rebuild of the items. -#}
     {%- set counted_query -%}
